@@ -1,0 +1,52 @@
+package dev.quiesce;
+
+import java.util.Objects;
+
+/**
+ * A diagnostic that a primitive could not express as an exception to its caller: a callback that
+ * threw, misuse detected after the fact (a token released twice), a wait that stalled.
+ *
+ * <p>Reports go to the handler given to the primitive's builder; the default handler logs them to
+ * the {@link System.Logger} named {@code "dev.quiesce"} ({@code ERROR} for misuse and failed
+ * callbacks, {@code WARNING} for stalls). A handler runs on whatever thread found the problem —
+ * a grace-period driver, a callback runner — so it must be quick and must not block on the
+ * primitive that reports; an exception it throws is logged and otherwise ignored, except that
+ * tests may install a handler that records reports and fails later.
+ *
+ * @param kind    what happened
+ * @param source  the name of the primitive that reports
+ * @param message a sentence a person can act on
+ * @param cause   the exception behind it, or {@code null}
+ */
+public record Report(Kind kind, String source, String message, Throwable cause) {
+
+    /** What a {@link Report} is about. */
+    public enum Kind {
+        /** A callback given to the primitive threw; no other callback was affected. */
+        CALLBACK_FAILED,
+        /** The primitive's counts show misuse that no call could refuse, such as a token released twice. */
+        MISUSE,
+        /** A grace period or a writer has waited longer than the configured stall threshold. */
+        STALL
+    }
+
+    /**
+     * Creates a report.
+     *
+     * @param kind    what happened
+     * @param source  the name of the primitive that reports
+     * @param message a sentence a person can act on
+     * @param cause   the exception behind it, or {@code null}
+     * @throws NullPointerException if {@code kind}, {@code source} or {@code message} is null
+     */
+    public Report {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(message, "message");
+    }
+
+    @Override
+    public String toString() {
+        return kind + " [" + source + "] " + message + (cause == null ? "" : " (" + cause + ")");
+    }
+}

@@ -1,0 +1,1346 @@
+package dev.quiesce;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A sleepable read-copy-update domain: read sections that never block and may end on another
+ * thread, and updaters that wait for a <em>grace period</em> — until every read section that had
+ * already begun has ended — without stopping new sections from beginning.
+ *
+ * <p>This is the Linux kernel's SRCU for the JVM. The typical use is to retire something that
+ * readers may still be using, or to wait until every operation that has already started has
+ * finished while new ones keep starting:
+ *
+ * <pre>{@code
+ * Srcu writes = Srcu.create("volume-writes");
+ *
+ * // START on the submitting thread, END on the completion thread:
+ * CompletableFuture<Integer> w = writes.track(() -> asyncWrite(buffer));
+ *
+ * // Elsewhere: wait for every write that had started, not for later ones.
+ * writes.synchronize();
+ * }</pre>
+ *
+ * <h2>Read side</h2>
+ * <table class="striped">
+ * <caption>The three ways to hold a read section</caption>
+ * <tr><th>form</th><th>ends on</th><th>cost</th><th>misuse detected</th></tr>
+ * <tr><td>{@link #readLock()} / {@link #readUnlock(int)}</td><td>the same thread</td>
+ *     <td>one atomic add each, no allocation</td><td>foreign or garbage tokens</td></tr>
+ * <tr><td>{@link #downRead()} / {@link #upRead(int)}</td><td>any thread</td>
+ *     <td>one atomic add each, no allocation</td><td>foreign or garbage tokens</td></tr>
+ * <tr><td>{@link #enter()} / {@link ReadSection#close()}</td><td>any thread, with
+ *     {@link ReadSection#detach()}</td><td>one small allocation</td>
+ *     <td>also a second close</td></tr>
+ * </table>
+ * <p>A token is an {@code int} that carries the section's index and a salt chosen per domain: a
+ * token that this domain cannot have returned is refused with {@link IllegalArgumentException}
+ * and changes no count. A valid token released twice cannot be told from a real release; use
+ * {@link ReadSection} where that matters. If it happens, a later scan sees more ends than begins
+ * on that index: the domain {@linkplain Report.Kind#MISUSE reports} it and does <em>not</em> let
+ * it end a grace period early — grace periods on that index can then no longer complete.
+ * {@code readLock} and {@code downRead} differ only in what lock-dependency validation may
+ * track: a {@code readLock} section belongs to its thread; a {@code downRead} section is not
+ * tracked, as in the kernel. Read sections nest and never block, so a reader may hold sections
+ * of any number of domains in any order.
+ *
+ * <h2>Grace periods</h2>
+ * {@link #synchronize()} returns only after every read section that began before it was called
+ * has ended, on whatever thread it ends. Sections that begin during the call do not hold it up
+ * for ever: the two-index flip means a section that begins during a grace period delays it by at
+ * most one phase, so no stream of new readers can starve an updater. Concurrent callers share
+ * grace periods: N callers cost about one or two grace periods, not N. An updater is woken by the
+ * read-section end that may have drained what it waits for; {@link #synchronizeExpedited()} also
+ * spins for a while instead of parking at once, spending CPU for the lowest latency.
+ *
+ * <p>{@link #callAfterGracePeriod(Runnable)} runs a callback after a full grace period, on the
+ * callback executor (the {@linkplain ForkJoinPool#commonPool() common pool} unless the builder
+ * names another), one callback at a time, in the order they were queued. A callback that throws
+ * is {@linkplain Report.Kind#CALLBACK_FAILED reported} and harms no other. {@link #barrier()}
+ * waits until every callback queued before it has run. {@link #synchronizeAsync()} completes a
+ * fresh future on the callback executor, never on the thread that drives grace periods.
+ *
+ * <p>Polled grace periods: {@link #pollState()} returns a <em>cookie</em>, a grace-period
+ * sequence number, without starting anything; {@link #startPoll()} also makes sure a grace
+ * period will run. {@link #pollCompleted(long)} is true once a full grace period has elapsed
+ * since the cookie was taken, and stays true; {@link #awaitCompleted(long)} waits only if it has
+ * not. {@link #COMPLETED} is a cookie that is always complete.
+ *
+ * <h2>Memory ordering — how to publish protected data</h2>
+ * The guarantee rests on the Java memory model's total order of volatile accesses: the reader's
+ * begin is a volatile read-modify-write of its counter, and a grace period's scans are volatile
+ * reads. For a reader that reads shared data in its section and an updater that writes that data
+ * before {@code synchronize()}, the promise is: <em>if the reader's read did not see the update,
+ * then {@code synchronize()} waits for that reader's section to end, and everything the reader
+ * did in its section happens-before {@code synchronize()} returns.</em> This needs the shared
+ * reference to be accessed in <b>volatile mode</b> on both sides — a {@code volatile} field,
+ * {@code AtomicReference.get/set}, or {@code VarHandle.getVolatile/setVolatile}. Acquire/release
+ * is not enough in the memory model: the reader announces itself (a write) and then reads the
+ * data, the updater writes the data and then reads the announcements — the store-then-load
+ * pattern that only sequentially consistent accesses order. (On current HotSpot ports the
+ * reader's atomic add acts as a full fence, so acquire reads work in practice; this class
+ * promises only what the memory model proves.) Plain data reached through the volatile reference
+ * is safe to read in the section as usual.
+ *
+ * <p>Other ordering: a section's {@code readUnlock}, {@code upRead} or {@code close()}
+ * happens-before the return of any grace period that waited for it; the updater's actions before
+ * {@code synchronize()} (or {@code callAfterGracePeriod}, {@code synchronizeAsync}) happen-before
+ * the callback runs or the future completes.
+ *
+ * <h2>What is not guaranteed</h2>
+ * A grace period waits for sections that began before it; it may or may not wait for sections
+ * that begin during it. {@link #blocksGracePeriod(int)} and {@link ReadSection#blocksGracePeriod()}
+ * are advisory snapshots. Nothing here is fair among updaters beyond sharing grace periods.
+ *
+ * <h2>Threads</h2>
+ * {@code synchronize()} runs the grace period on the calling thread when no other thread is
+ * already running one. Requests without a waiting thread (callbacks, {@code synchronizeAsync},
+ * {@code startPoll}, a timed wait that gave up) are driven by a worker: a daemon thread per
+ * domain, started on demand, that ends after a second without work. Blocking methods park
+ * (never spin for long) and work on virtual threads.
+ */
+public final class Srcu extends SrcuPadMid implements AutoCloseable {
+
+    /*
+     * Implementation notes.
+     *
+     * Counters. Each domain owns a fixed array of counter cells, striped by thread (Fibonacci
+     * hashing of the thread id), created with the domain and never replaced: a cell array that
+     * grew during a scan would let a scan miss a begin whose end it counts. Each cell holds four
+     * monotone counters at 128-byte spacing from the next cell:
+     *
+     *   counts[(c + 1) * STRIDE + 0]  begins on index 0 counted in cell c
+     *   counts[(c + 1) * STRIDE + 1]  begins on index 1
+     *   counts[(c + 1) * STRIDE + 2]  ends on index 0
+     *   counts[(c + 1) * STRIDE + 3]  ends on index 1
+     *
+     * (one STRIDE of padding before the first cell and after the last). A begin adds 1 to the
+     * begin counter of its index in the current thread's cell; an end adds 1 to the end counter
+     * of the token's index in the *ending* thread's cell. Only sums over all cells mean anything,
+     * which is what lets a section end on another thread. Counters never decrease; 64 bits do
+     * not wrap in practice.
+     *
+     * Tokens:
+     *
+     *   bit  0      the index the section counted its begin on
+     *   bits 1..31  this domain's salt (random, chosen at creation)
+     *
+     * Grace periods (after the kernel's SRCU, srcutree.c: srcu_flip, srcu_readers_active_idx_check).
+     * gpSeq packs a count and a phase, as the kernel's rcu_seq does:
+     *
+     *   gpSeq = 4 * (grace periods completed) + phase
+     *   phase 0  IDLE   no grace period running
+     *   phase 1  SCAN1  waiting for the index new readers do not use (stale readers) to drain
+     *   phase 2  SCAN2  the index has been flipped; waiting for the old index to drain
+     *
+     * A cookie is the gpSeq value at which a full grace period after "now" has completed:
+     * snap(s) = (s + 7) & ~3 — the next grace period if none runs, else the one after the running
+     * one (the running one may have scanned already). Cookie c is complete when gpSeq >= c.
+     *
+     * A scan of index i sums the end counters of all cells first and then the begin counters.
+     * Every end that the scan sees had its begin before it in the synchronization order, so the
+     * begin sum read later includes it: ends seen <= begins seen, and equality means that every
+     * section that counted its begin on i before the scan started has ended. More ends than
+     * begins can only come from a token released twice: reported, never taken as drained.
+     *
+     * Why two scans. A section that began (its add is in the synchronization order) before the
+     * grace period started counted on index a or b. SCAN1 waits for the index that new readers
+     * do not use; the flip then turns new readers to it; SCAN2 waits for the index they used. A
+     * reader that read the index before the flip may still add to the old index during SCAN2: it
+     * began after the grace period started, so waiting for it is allowed but not required, and
+     * there is at most one such section per thread — which bounds the delay to one phase.
+     *
+     * Driving. One thread at a time drives the state machine (CAS of `driver`): a synchronize()
+     * caller that finds no driver, or the worker. The driver runs until its own target is met,
+     * so no caller drives for ever on behalf of others; when it leaves with more requested
+     * (gpTarget > gpSeq) it wakes waiters and the worker, one of which takes over. Callers that
+     * find a driver wait on `gpDone`, signalled at each completion and when the driver leaves.
+     * While the driver waits for an index to drain it publishes that index in `drainIndex` and
+     * parks; an end on that index unparks it (see readUnlockUntracked for the ordering proof).
+     *
+     * Callbacks and async waiters sit in `pending` with their cookie. The worker waits for the
+     * head's cookie, then moves ready callbacks to `ready`, run one at a time in FIFO order by a
+     * task on the callback executor, and completes async futures by tasks on that executor.
+     * barrier() waits until the count of callbacks run reaches the count queued before it; as
+     * callbacks run in queue order, that count covers every callback queued before the barrier.
+     */
+
+    /** A cookie that is always complete. */
+    public static final long COMPLETED = 0L;
+
+    private static final int STRIDE = 16;          // longs per cell: 128 bytes
+    private static final int END = 2;              // offset of the end counters in a cell
+    private static final int CLOSED_BIT = Integer.MIN_VALUE;
+    static final int CLOSED_MARK = Integer.MIN_VALUE;
+
+    private static final int IDLE = 0;
+    private static final int SCAN1 = 1;
+    private static final int SCAN2 = 2;
+    private static final int PHASE_MASK = 3;
+
+    // Results of the waiting steps.
+    private static final int DONE = 0;
+    private static final int TIMED_OUT = 1;
+    private static final int INTERRUPTED = 2;
+
+    // Wait modes.
+    private static final int UNINTERRUPTIBLE = 0;
+    private static final int INTERRUPTIBLE = 1;
+
+    /** How long an expedited wait spins before it parks. */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** How long an idle worker lingers before its thread ends. */
+    private static final long WORKER_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Callbacks run by one executor task before it yields the executor thread. */
+    private static final int CALLBACK_BATCH = 256;
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private static final System.Logger LOG = System.getLogger("dev.quiesce");
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private final String name;
+    private final Executor callbackExecutor;
+    private final Consumer<? super Report> reportHandler;
+    private final long stallNanos;
+    private final LongSupplier clock;
+
+    // Grace-period state (see the notes).
+    private volatile long gpSeq;
+    private volatile long gpTarget;
+    private volatile long expeditedTarget;
+    private volatile Thread driver;
+    private volatile int gpWaiters;                // written under gpLock
+    private final ReentrantLock gpLock = new ReentrantLock();
+    private final Condition gpDone = gpLock.newCondition();
+    // Touched only by the driver.
+    private long gpStartedAt;
+    private long stallReportedFor = -1;
+    private long misuseReportedFor = -1;
+
+    // Worker, callbacks, barrier.
+    private volatile Thread worker;
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> ready = new ConcurrentLinkedQueue<>();
+    private final AtomicLong callbacksQueued = new AtomicLong();
+    private final AtomicInteger asyncWaiting = new AtomicInteger();
+    private volatile long callbacksRun;            // written only by the running callback task
+    private volatile int runnerScheduled;
+    private volatile int barrierWaiters;           // written under barrierLock
+    private final ReentrantLock barrierLock = new ReentrantLock();
+    private final Condition callbacksDone = barrierLock.newCondition();
+
+    private Srcu(Builder b) {
+        super(newSalt(), cellShift(), newCounts());
+        this.name = b.name != null ? b.name : "srcu-" + SEQUENCE.incrementAndGet();
+        this.callbackExecutor = b.callbackExecutor != null ? b.callbackExecutor : ForkJoinPool.commonPool();
+        this.reportHandler = b.reportHandler != null ? b.reportHandler : Srcu::logReport;
+        this.stallNanos = b.stallNanos;
+        this.clock = b.clock != null ? b.clock : System::nanoTime;
+    }
+
+    /**
+     * Creates a domain with default settings and a generated name.
+     *
+     * @return a new domain
+     */
+    public static Srcu create() {
+        return builder().build();
+    }
+
+    /**
+     * Creates a domain with default settings.
+     *
+     * @param name a label for diagnostics and thread names; not a key
+     * @return a new domain
+     * @throws NullPointerException if {@code name} is null
+     */
+    public static Srcu create(String name) {
+        return builder().name(name).build();
+    }
+
+    /**
+     * Returns a builder for a domain with non-default settings.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns this domain's name (a label, not a key).
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Read side
+
+    /**
+     * Begins a read section that the calling thread will end with {@link #readUnlock(int)}.
+     * Never blocks, never allocates.
+     *
+     * @return the token to pass to {@code readUnlock}
+     * @throws IllegalStateException if the domain is closed
+     */
+    public int readLock() {
+        return lock();
+    }
+
+    /**
+     * Ends a read section begun by {@link #readLock()} on the calling thread.
+     *
+     * @param token what {@code readLock} returned
+     * @throws IllegalArgumentException if this domain cannot have returned {@code token}; no count
+     *         changes
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void readUnlock(int token) {
+        readUnlockUntracked(token);
+    }
+
+    /**
+     * Begins a read section that may end on any thread, with {@link #upRead(int)} — the kernel's
+     * {@code srcu_down_read}. Never blocks, never allocates, and is not tracked by lock-dependency
+     * validation.
+     *
+     * @return the token to pass to {@code upRead}, on any thread
+     * @throws IllegalStateException if the domain is closed
+     */
+    public int downRead() {
+        return lock();
+    }
+
+    /**
+     * Ends a read section begun by {@link #downRead()}, on any thread. A repeated {@code upRead}
+     * of a valid token cannot be told from a real one; see the class documentation.
+     *
+     * @param token what {@code downRead} returned
+     * @throws IllegalArgumentException if this domain cannot have returned {@code token}; no count
+     *         changes
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void upRead(int token) {
+        readUnlockUntracked(token);
+    }
+
+    /**
+     * Begins a read section held by a {@link ReadSection} handle, which may be closed on any thread
+     * and detects a second close.
+     *
+     * @return an open handle
+     * @throws IllegalStateException if the domain is closed
+     */
+    public ReadSection enter() {
+        return new ReadSection(this, lock());
+    }
+
+    /**
+     * Begins a read section, starts {@code operation}, and ends the section when the stage it
+     * returns completes, normally or not — strictly before the returned future completes, on the
+     * thread that completes the stage, without blocking it. If {@code operation} throws or returns
+     * null, the section ends and the exception propagates ({@link NullPointerException} for null).
+     *
+     * @param operation starts the asynchronous operation
+     * @param <T> the operation's result type
+     * @return a future completed with the stage's result after the section has ended
+     * @throws NullPointerException if {@code operation} is null or returns null
+     * @throws IllegalStateException if the domain is closed
+     */
+    public <T> CompletableFuture<T> track(Supplier<? extends CompletionStage<T>> operation) {
+        Objects.requireNonNull(operation, "operation");
+        ReadSection section = enter();
+        CompletionStage<T> stage;
+        try {
+            stage = Objects.requireNonNull(operation.get(), "operation returned null");
+        } catch (Throwable t) {
+            section.close();
+            throw t;
+        }
+        ReadSection inFlight = section.detach();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        stage.whenComplete((value, failure) -> {
+            try {
+                inFlight.close();
+            } finally {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    result.complete(value);
+                }
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Returns whether a grace period in progress — or requested and about to start — waits for
+     * sections with this token's index, so that a long reader can cut its work short. Advisory:
+     * the answer may change right after. Cheap enough to call in a loop (two volatile reads).
+     *
+     * @param token a token of this domain
+     * @return whether ending the section soon would let a waiting updater go on
+     * @throws IllegalArgumentException if this domain cannot have returned {@code token}
+     */
+    public boolean blocksGracePeriod(int token) {
+        checkToken(token);
+        long s = gpSeq;
+        int phase = (int) s & PHASE_MASK;
+        if (phase == SCAN1) {
+            return true;                                   // SCAN2 will wait for the other index too
+        }
+        if (phase == SCAN2) {
+            return (token & 1) == ((state & 1) ^ 1);       // only the pre-flip index
+        }
+        return gpTarget > s;                               // a requested grace period waits for all
+    }
+
+    private int lock() {
+        int s = state;
+        if (s < 0) {
+            throw closedError();
+        }
+        int idx = s & 1;
+        // The add is a volatile read-modify-write: it is the full fence SRCU's reader needs
+        // between announcing itself and reading protected data (kernel: smp_mb() B).
+        COUNTS.getAndAdd(counts, cellBase() + idx, 1L);
+        return salt | idx;
+    }
+
+    void readUnlockUntracked(int token) {
+        checkToken(token);
+        int idx = token & 1;
+        COUNTS.getAndAdd(counts, cellBase() + END + idx, 1L);
+        // No lost wake-up: the driver writes drainIndex (volatile) and then scans (volatile
+        // reads); this thread adds (volatile) and then reads drainIndex (volatile). In the total
+        // order of volatile accesses either the driver's scan follows our add — it counts this
+        // end — or our read follows its write and we unpark it. An unpark before its park
+        // makes the park return at once.
+        int d = drainIndex;
+        if (d == idx) {
+            LockSupport.unpark(driver);
+        } else if (d == CLOSED_MARK) {
+            throw closedError();                           // counts of a closed domain are dead
+        }
+    }
+
+    private void checkToken(int token) {
+        if ((token & ~1) != salt) {
+            throw new IllegalArgumentException(badTokenMessage(token));
+        }
+    }
+
+    private String badTokenMessage(int token) {
+        return "token 0x" + Integer.toHexString(token) + " was not returned by " + this
+                + " (another domain's token, or not a token)";
+    }
+
+    private int cellBase() {
+        long id = Thread.currentThread().getId();
+        int cell = (int) ((id * 0x9E3779B97F4A7C15L) >>> cellShift);
+        return (cell + 1) * STRIDE;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Grace periods
+
+    /**
+     * Waits for a grace period: returns once every read section that began before this call has
+     * ended, on whatever thread it ends. Sections that begin meanwhile do not delay it beyond one
+     * phase of the flip. Shares grace periods with concurrent callers.
+     *
+     * @throws InterruptedException if interrupted while waiting; the grace period still completes
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void synchronize() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (awaitGracePeriod(requestFromNow(false), NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * As {@link #synchronize()}, but ignores interrupts while waiting; the thread's interrupt
+     * status is set again on return if it was interrupted.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void synchronizeUninterruptibly() {
+        awaitGracePeriod(requestFromNow(false), NO_DEADLINE, UNINTERRUPTIBLE, false);
+    }
+
+    /**
+     * As {@link #synchronize()}, waiting at most the given time. On timeout the grace period is
+     * not abandoned: it completes later, driven by the domain's worker. A non-positive timeout
+     * does not wait: it completes a grace period only if no section it must wait for is open.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return true if the grace period completed, false on timeout
+     * @throws InterruptedException if interrupted while waiting
+     * @throws NullPointerException if {@code unit} is null
+     * @throws IllegalStateException if the domain is closed
+     */
+    public boolean synchronize(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = deadline(timeout, unit);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        int r = awaitGracePeriod(requestFromNow(false), deadline, INTERRUPTIBLE, false);
+        if (r == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+        return r == DONE;
+    }
+
+    /**
+     * As {@link #synchronize()}, for the lowest latency: waiting threads spin for a short while
+     * before they park, spending CPU so that the end of the last section is noticed at once.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void synchronizeExpedited() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (awaitGracePeriod(requestFromNow(true), NO_DEADLINE, INTERRUPTIBLE, true) == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * Returns a new future that completes after a grace period that starts after this call, as
+     * {@link #synchronize()} would return. The future is completed by a task on the callback
+     * executor, so its dependents never run on the thread that drives grace periods.
+     *
+     * @return a fresh future per call
+     * @throws IllegalStateException if the domain is closed
+     */
+    public CompletableFuture<Void> synchronizeAsync() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        long cookie = requestFromNow(false);               // refuses a closed domain first
+        asyncWaiting.incrementAndGet();
+        enqueue(new Pending(cookie, () -> {
+            asyncWaiting.decrementAndGet();
+            f.complete(null);
+        }, false));
+        return f;
+    }
+
+    /**
+     * Runs {@code callback} once, after a full grace period that starts after this call, on the
+     * callback executor — never on the calling thread. Callbacks run one at a time in the order
+     * they were queued; one that throws is reported and does not affect the others.
+     *
+     * @param callback what to run
+     * @throws NullPointerException if {@code callback} is null
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void callAfterGracePeriod(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        long cookie = requestFromNow(false);               // refuses a closed domain first
+        callbacksQueued.incrementAndGet();                 // before the insert: barrier() relies on it
+        enqueue(new Pending(cookie, callback, true));
+    }
+
+    /**
+     * Waits until every callback queued by {@link #callAfterGracePeriod(Runnable)} before this call
+     * has run — the kernel's {@code srcu_barrier}.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void barrier() throws InterruptedException {
+        if (!barrier(NO_DEADLINE, true)) {
+            throw new AssertionError("untimed barrier returned early");
+        }
+    }
+
+    /**
+     * As {@link #barrier()}, waiting at most the given time; a non-positive timeout does not wait.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return true if every callback queued before the call has run, false on timeout
+     * @throws InterruptedException if interrupted while waiting
+     * @throws NullPointerException if {@code unit} is null
+     */
+    public boolean barrier(long timeout, TimeUnit unit) throws InterruptedException {
+        return barrier(deadline(timeout, unit), false);
+    }
+
+    /**
+     * Returns a cookie for a full grace period from now, without starting one. It completes when
+     * later grace periods complete, whoever starts them.
+     *
+     * @return a cookie for {@link #pollCompleted(long)} and {@link #awaitCompleted(long)}
+     */
+    public long pollState() {
+        return snap(gpSeq);
+    }
+
+    /**
+     * As {@link #pollState()}, and makes sure the grace period the cookie needs will run (the
+     * domain's worker drives it).
+     *
+     * @return a cookie for {@link #pollCompleted(long)} and {@link #awaitCompleted(long)}
+     * @throws IllegalStateException if the domain is closed
+     */
+    public long startPoll() {
+        checkOpen();
+        long cookie = requestFromNow(false);
+        ensureWorker();
+        return cookie;
+    }
+
+    /**
+     * Returns whether a full grace period has elapsed since {@code cookie} was taken. Once true,
+     * stays true.
+     *
+     * @param cookie from {@link #pollState()}, {@link #startPoll()}, or {@link #COMPLETED}
+     * @return whether the cookie's grace period has completed
+     * @throws IllegalArgumentException if this domain cannot have issued {@code cookie}
+     */
+    public boolean pollCompleted(long cookie) {
+        checkCookie(cookie);
+        return gpSeq >= cookie;
+    }
+
+    /**
+     * Waits until {@code cookie} has completed; returns at once if it has.
+     *
+     * @param cookie from {@link #pollState()}, {@link #startPoll()}, or {@link #COMPLETED}
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IllegalArgumentException if this domain cannot have issued {@code cookie}
+     * @throws IllegalStateException if the domain is closed and the cookie has not completed
+     */
+    public void awaitCompleted(long cookie) throws InterruptedException {
+        checkCookie(cookie);
+        if (gpSeq >= cookie) {
+            return;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        checkOpen();
+        request(cookie, false);
+        if (awaitGracePeriod(cookie, NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * Closes the domain: later read sections, grace periods and callbacks are refused with
+     * {@link IllegalStateException}. Refuses — and leaves the domain open and unchanged — while
+     * read sections are open, callbacks or async waiters are pending, or a grace period is in
+     * progress; a section that begins concurrently with a refused close may itself be refused.
+     * Closing a closed domain does nothing. The worker thread, if any, ends.
+     *
+     * @throws IllegalStateException if the domain is in use
+     */
+    @Override
+    public void close() {
+        int s;
+        do {
+            s = state;
+            if (s < 0) {
+                return;
+            }
+        } while (!STATE.compareAndSet(this, s, s | CLOSED_BIT));
+        // From here on no section begins (lock() reads state), so the checks below are final.
+        String busy = busyReason();
+        if (busy != null) {
+            int t;
+            do {
+                t = state;
+            } while (!STATE.compareAndSet(this, t, t & ~CLOSED_BIT));
+            throw new IllegalStateException("cannot close " + this + ": " + busy);
+        }
+        drainIndex = CLOSED_MARK;
+        LockSupport.unpark(worker);
+    }
+
+    private String busyReason() {
+        long open = imbalance(0) + imbalance(1);
+        if (open != 0) {
+            return open > 0 ? open + " read section(s) still open"
+                            : "its counts show " + (-open) + " more section end(s) than begins (a token released twice)";
+        }
+        long queued = callbacksQueued.get() - callbacksRun;
+        if (queued != 0) {
+            return queued + " callback(s) not yet run";
+        }
+        if (asyncWaiting.get() != 0) {
+            return asyncWaiting.get() + " synchronizeAsync() future(s) not yet completed";
+        }
+        if (gpTarget > gpSeq || driver != null) {
+            return "a grace period is in progress";
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Grace-period engine
+
+    private static long snap(long s) {
+        return (s + 2 * PHASE_MASK + 1) & ~(long) PHASE_MASK;
+    }
+
+    /** Takes a cookie for a full grace period from now and records it as wanted. */
+    private long requestFromNow(boolean expedited) {
+        checkOpen();
+        long cookie = snap(gpSeq);
+        request(cookie, expedited);
+        return cookie;
+    }
+
+    private void request(long cookie, boolean expedited) {
+        long t;
+        while ((t = gpTarget) < cookie && !GP_TARGET.compareAndSet(this, t, cookie)) {
+            Thread.onSpinWait();
+        }
+        if (expedited) {
+            while ((t = expeditedTarget) < cookie && !EXPEDITED_TARGET.compareAndSet(this, t, cookie)) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Waits until gpSeq reaches target, driving grace periods whenever no other thread does.
+     * Repeatedly: done? return; no driver? become it and drive to the target; else wait for a
+     * completion or for the driver to leave.
+     */
+    private int awaitGracePeriod(long target, long deadline, int mode, boolean expedited) {
+        for (;;) {
+            if (gpSeq >= target) {
+                return DONE;
+            }
+            int r;
+            if (driver == null && DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+                try {
+                    r = drive(target, deadline, mode);
+                } finally {
+                    releaseDriver();
+                }
+            } else if (expedited && spinUntil(target)) {
+                continue;
+            } else {
+                r = awaitProgress(target, deadline, mode);
+            }
+            if (r != DONE) {
+                return r;                                  // never INTERRUPTED when UNINTERRUPTIBLE
+            }
+        }
+    }
+
+    /** Spins briefly while another thread drives; true if the target was met or the driver left. */
+    private boolean spinUntil(long target) {
+        long until = System.nanoTime() + SPIN_NANOS;
+        do {
+            if (gpSeq >= target || driver == null) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - until < 0);
+        return false;
+    }
+
+    /**
+     * Parks on gpDone until gpSeq reaches target or the driver leaves. DONE means "look again",
+     * not "target met". No lost wake-up: the waiter writes gpWaiters (volatile) before it reads
+     * gpSeq and driver; a driver writes gpSeq or driver (volatile) before it reads gpWaiters and,
+     * if non-zero, signals under gpLock — which it cannot take while the waiter checks.
+     */
+    private int awaitProgress(long target, long deadline, int mode) {
+        gpLock.lock();
+        try {
+            gpWaiters++;
+            try {
+                while (gpSeq < target && driver != null) {
+                    if (deadline != NO_DEADLINE) {                 // timed waits are interruptible
+                        long nanos = deadline - System.nanoTime();
+                        if (nanos <= 0) {
+                            return TIMED_OUT;
+                        }
+                        gpDone.awaitNanos(nanos);
+                    } else if (mode == INTERRUPTIBLE) {
+                        gpDone.await();
+                    } else {
+                        gpDone.awaitUninterruptibly();
+                    }
+                }
+                return DONE;
+            } finally {
+                gpWaiters--;
+            }
+        } catch (InterruptedException e) {
+            return INTERRUPTED;
+        } finally {
+            gpLock.unlock();
+        }
+    }
+
+    /** Leaves the driver role and hands on whatever is still wanted. */
+    private void releaseDriver() {
+        driver = null;
+        signalWaiters();
+        if (gpTarget > gpSeq && Thread.currentThread() != worker) {
+            ensureWorker();
+        }
+    }
+
+    private void signalWaiters() {
+        if (gpWaiters > 0) {
+            gpLock.lock();
+            try {
+                gpDone.signalAll();
+            } finally {
+                gpLock.unlock();
+            }
+        }
+    }
+
+    /** Runs the grace-period state machine until gpSeq reaches target. Driver only. */
+    private int drive(long target, long deadline, int mode) {
+        for (;;) {
+            long s = gpSeq;
+            if (s >= target) {
+                return DONE;
+            }
+            switch ((int) s & PHASE_MASK) {
+                case IDLE:
+                    gpStartedAt = clock.getAsLong();
+                    gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
+                    break;
+                case SCAN1: {
+                    int r = awaitDrained((state & 1) ^ 1, s, deadline, mode);
+                    if (r != DONE) {
+                        return r;
+                    }
+                    flip();
+                    gpSeq = s + 1;
+                    break;
+                }
+                case SCAN2: {
+                    int r = awaitDrained((state & 1) ^ 1, s, deadline, mode);
+                    if (r != DONE) {
+                        return r;
+                    }
+                    gpSeq = s + 2;                         // 4k+2 -> 4(k+1): completed
+                    onGracePeriodCompleted();
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("corrupt grace-period sequence " + s);
+            }
+        }
+    }
+
+    private void flip() {
+        int s;
+        do {
+            s = state;
+        } while (!STATE.compareAndSet(this, s, s ^ 1));
+    }
+
+    private void onGracePeriodCompleted() {
+        signalWaiters();
+        if (!pending.isEmpty() && Thread.currentThread() != worker) {
+            ensureWorker();
+        }
+    }
+
+    /**
+     * Waits until no section that began before this scan is still open on index idx.
+     * Repeatedly: publish the index, scan; drained? done; else report misuse or a stall if due,
+     * spin (expedited) or park until an end on idx, a timeout or an interrupt.
+     */
+    private int awaitDrained(int idx, long seq, long deadline, int mode) {
+        // After a close (raced by this grace period) keep CLOSED_MARK: nothing can be open.
+        boolean published = DRAIN_INDEX.compareAndSet(this, -1, idx);
+        boolean interrupted = false;
+        try {
+            long spinUntil = expeditedTarget > seq ? System.nanoTime() + SPIN_NANOS : 0;
+            for (;;) {
+                long open = imbalance(idx);
+                if (open == 0) {
+                    return DONE;
+                }
+                long gp = seq >>> 2;
+                if (open < 0) {
+                    reportMisuse(idx, gp, -open);
+                }
+                checkStall(idx, gp, open);
+                long now = System.nanoTime();
+                if (spinUntil != 0 && now - spinUntil < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long nanos = deadline == NO_DEADLINE ? stallNanos : Math.min(deadline - now, stallNanos);
+                if (nanos <= 0) {
+                    return TIMED_OUT;
+                }
+                LockSupport.parkNanos(this, nanos);
+                if (Thread.interrupted()) {
+                    if (mode == INTERRUPTIBLE) {
+                        return INTERRUPTED;
+                    }
+                    interrupted = true;                    // set again on the way out
+                }
+            }
+        } finally {
+            if (published) {
+                DRAIN_INDEX.compareAndSet(this, idx, -1);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Begins minus ends on index idx: ends are summed first (see the notes). */
+    private long imbalance(int idx) {
+        long[] c = counts;
+        int end = c.length - STRIDE;
+        long ends = 0;
+        for (int i = STRIDE + END + idx; i < end; i += STRIDE) {
+            ends += (long) COUNTS.getVolatile(c, i);
+        }
+        long begins = 0;
+        for (int i = STRIDE + idx; i < end; i += STRIDE) {
+            begins += (long) COUNTS.getVolatile(c, i);
+        }
+        return begins - ends;
+    }
+
+    private void reportMisuse(int idx, long gp, long excess) {
+        if (misuseReportedFor != gp) {
+            misuseReportedFor = gp;
+            report(Report.Kind.MISUSE, "index " + idx + " has " + excess + " more section end(s) than "
+                    + "begins: a token was released twice (upRead/readUnlock of the same token). "
+                    + "Grace periods cannot complete on this index; the domain does not guess.", null);
+        }
+    }
+
+    private void checkStall(int idx, long gp, long open) {
+        long waited = clock.getAsLong() - gpStartedAt;
+        if (stallReportedFor != gp && waited >= stallNanos) {
+            stallReportedFor = gp;
+            long ms = TimeUnit.NANOSECONDS.toMillis(waited);
+            report(Report.Kind.STALL, "grace period " + gp + " has waited " + ms + " ms for "
+                    + Math.max(open, 0) + " read section(s) on index " + idx, null);
+        }
+    }
+
+    private void report(Report.Kind kind, String message, Throwable cause) {
+        Report r = new Report(kind, name, message, cause);
+        try {
+            reportHandler.accept(r);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "report handler of " + this + " threw on " + r, t);
+        }
+    }
+
+    private static void logReport(Report r) {
+        System.Logger.Level level = r.kind() == Report.Kind.STALL ? System.Logger.Level.WARNING
+                                                                  : System.Logger.Level.ERROR;
+        LOG.log(level, r.toString(), r.cause());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Worker, callbacks, barrier
+
+    /** A callback or async waiter with the cookie it waits for. */
+    private static final class Pending {
+        final long cookie;
+        final Runnable action;
+        final boolean counted;                             // a callback (barrier counts it)
+
+        Pending(long cookie, Runnable action, boolean counted) {
+            this.cookie = cookie;
+            this.action = action;
+            this.counted = counted;
+        }
+    }
+
+    private void enqueue(Pending p) {
+        pending.add(p);
+        ensureWorker();
+    }
+
+    /**
+     * Wakes the worker, starting one if none runs. No lost wake-up with a worker that is about to
+     * end: requesters write gpTarget or pending before they read worker; an ending worker clears
+     * worker before it reads them again (workerLoop).
+     */
+    private void ensureWorker() {
+        Thread w = worker;
+        if (w != null) {
+            LockSupport.unpark(w);
+            return;
+        }
+        if (state < 0) {
+            return;
+        }
+        Thread t = new Thread(this::workerLoop, "quiesce-srcu-" + name);
+        t.setDaemon(true);
+        if (WORKER.compareAndSet(this, null, t)) {
+            t.start();
+        } else {
+            LockSupport.unpark(worker);
+        }
+    }
+
+    private boolean hasWork() {
+        return gpTarget > gpSeq || !pending.isEmpty();
+    }
+
+    /**
+     * Repeatedly: dispatch what is ready; wait for the grace period the oldest pending entry
+     * needs (or any still requested); when idle, park; after a second idle, end.
+     */
+    private void workerLoop() {
+        Thread me = Thread.currentThread();
+        long idleSince = System.nanoTime();
+        for (;;) {
+            dispatchReady();
+            Pending head = pending.peek();
+            long target = head != null ? head.cookie : gpTarget;
+            if (gpSeq < target && state >= 0) {
+                awaitGracePeriod(target, NO_DEADLINE, UNINTERRUPTIBLE, false);
+                Thread.interrupted();                      // nobody may interrupt the worker into a spin
+                idleSince = System.nanoTime();
+                continue;
+            }
+            if (hasWork() && state >= 0) {
+                continue;
+            }
+            if (System.nanoTime() - idleSince >= WORKER_KEEP_ALIVE_NANOS || state < 0) {
+                WORKER.compareAndSet(this, me, null);
+                if (!hasWork() || state < 0 || !WORKER.compareAndSet(this, null, me)) {
+                    return;
+                }
+                idleSince = System.nanoTime();
+                continue;
+            }
+            LockSupport.parkNanos(this, WORKER_KEEP_ALIVE_NANOS);
+        }
+    }
+
+    /** Moves every ready entry at the head of pending on. Worker only (single consumer). */
+    private void dispatchReady() {
+        long s = gpSeq;
+        Pending p;
+        boolean callbacks = false;
+        while ((p = pending.peek()) != null && p.cookie <= s) {
+            pending.poll();
+            if (p.counted) {
+                ready.add(p.action);
+                callbacks = true;
+            } else {
+                execute(p.action);
+            }
+        }
+        if (callbacks) {
+            scheduleRunner();
+        }
+    }
+
+    private void execute(Runnable task) {
+        try {
+            callbackExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            report(Report.Kind.CALLBACK_FAILED, "the callback executor rejected a task; "
+                    + "it runs on a new thread instead", e);
+            Thread t = new Thread(task, "quiesce-srcu-" + name + "-fallback");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void scheduleRunner() {
+        if (runnerScheduled == 0 && RUNNER.compareAndSet(this, 0, 1)) {
+            execute(this::runCallbacks);
+        }
+    }
+
+    /** Runs ready callbacks in order, at most a batch per task; one task at a time. */
+    private void runCallbacks() {
+        for (;;) {
+            Runnable r;
+            int n = 0;
+            while (n < CALLBACK_BATCH && (r = ready.poll()) != null) {
+                n++;
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    report(Report.Kind.CALLBACK_FAILED, "a callback queued by callAfterGracePeriod threw", t);
+                }
+                callbacksRun = callbacksRun + 1;           // single writer: the one scheduled runner
+                if (barrierWaiters > 0) {
+                    signalBarrier();
+                }
+            }
+            runnerScheduled = 0;
+            if (ready.isEmpty() || !RUNNER.compareAndSet(this, 0, 1)) {
+                return;
+            }
+            if (n == CALLBACK_BATCH) {
+                execute(this::runCallbacks);               // yield the executor thread
+                return;
+            }
+        }
+    }
+
+    private void signalBarrier() {
+        barrierLock.lock();
+        try {
+            callbacksDone.signalAll();
+        } finally {
+            barrierLock.unlock();
+        }
+    }
+
+    private boolean barrier(long deadline, boolean untimed) throws InterruptedException {
+        long target = callbacksQueued.get();
+        if (callbacksRun >= target) {
+            return true;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        ensureWorker();
+        barrierLock.lock();
+        try {
+            barrierWaiters++;
+            try {
+                while (callbacksRun < target) {
+                    if (untimed) {
+                        callbacksDone.await();
+                    } else {
+                        long nanos = deadline - System.nanoTime();
+                        if (nanos <= 0) {
+                            return false;
+                        }
+                        callbacksDone.awaitNanos(nanos);
+                    }
+                }
+                return true;
+            } finally {
+                barrierWaiters--;
+            }
+        } finally {
+            barrierLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Checks and helpers
+
+    private void checkOpen() {
+        if (state < 0) {
+            throw closedError();
+        }
+    }
+
+    private void checkCookie(long cookie) {
+        if (cookie != COMPLETED && (cookie < 0 || (cookie & PHASE_MASK) != 0 || cookie > snap(gpSeq))) {
+            throw new IllegalArgumentException("cookie " + cookie + " was not issued by " + this
+                    + " (its newest cookie is " + snap(gpSeq) + ")");
+        }
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException(this + " is closed");
+    }
+
+    private static long deadline(long timeout, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        long now = System.nanoTime();
+        long nanos = unit.toNanos(timeout);
+        if (nanos <= 0) {
+            return now;
+        }
+        long d = now + nanos;
+        return d == NO_DEADLINE || d < now ? NO_DEADLINE - 1 : d;
+    }
+
+    private static int newSalt() {
+        int s;
+        do {
+            s = ThreadLocalRandom.current().nextInt() & ~1;
+        } while (s == 0);
+        return s;
+    }
+
+    private static int cells() {
+        int n = Runtime.getRuntime().availableProcessors() * 4;
+        return Math.min(256, Math.max(4, Integer.highestOneBit(n - 1) << 1));
+    }
+
+    private static int cellShift() {
+        return 64 - Integer.numberOfTrailingZeros(cells());
+    }
+
+    private static long[] newCounts() {
+        return new long[(cells() + 2) * STRIDE];
+    }
+
+    /** Number of counter cells: fixed per domain. Package-private for tests. */
+    int cellCount() {
+        return counts.length / STRIDE - 2;
+    }
+
+    @Override
+    public String toString() {
+        return "Srcu[" + name + "]";
+    }
+
+    /** Builds an {@link Srcu} with non-default settings. Not thread-safe; reusable. */
+    public static final class Builder {
+        private String name;
+        private Executor callbackExecutor;
+        private Consumer<? super Report> reportHandler;
+        private long stallNanos = TimeUnit.SECONDS.toNanos(10);
+        private LongSupplier clock;
+
+        Builder() {
+        }
+
+        /**
+         * Sets the name used in diagnostics and thread names (a label, not a key).
+         *
+         * @param name the name
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Sets the executor that runs callbacks and completes {@link #synchronizeAsync()} futures;
+         * the common pool by default. If it rejects a task, the task runs on a new thread and the
+         * rejection is reported.
+         *
+         * @param executor the executor
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Sets how long a grace period may wait before it is reported as stalled (once per grace
+         * period); 10 seconds by default.
+         *
+         * @param threshold a positive duration
+         * @return this builder
+         * @throws NullPointerException if {@code threshold} is null
+         * @throws IllegalArgumentException if {@code threshold} is not positive
+         */
+        public Builder stallThreshold(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative() || threshold.isZero()) {
+                throw new IllegalArgumentException("stall threshold must be positive: " + threshold);
+            }
+            this.stallNanos = saturatedNanos(threshold);
+            return this;
+        }
+
+        /**
+         * Replaces the clock that times stall reports: a source of readings in nanoseconds like
+         * {@link System#nanoTime()}. Tests use it to drive stalls without sleeping. Timed waits
+         * ({@code synchronize(long, TimeUnit)}) always use real time.
+         *
+         * @param nanoClock the clock
+         * @return this builder
+         * @throws NullPointerException if {@code nanoClock} is null
+         */
+        public Builder clock(LongSupplier nanoClock) {
+            this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
+        }
+
+        /**
+         * Sets where {@link Report}s go; by default to the {@link System.Logger} {@code "dev.quiesce"}.
+         *
+         * @param handler the handler
+         * @return this builder
+         * @throws NullPointerException if {@code handler} is null
+         */
+        public Builder reportHandler(Consumer<? super Report> handler) {
+            this.reportHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Builds the domain.
+         *
+         * @return a new domain
+         */
+        public Srcu build() {
+            return new Srcu(this);
+        }
+
+        private static long saturatedNanos(Duration d) {
+            try {
+                return d.toNanos();
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+    }
+
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STATE;
+    private static final VarHandle GP_TARGET;
+    private static final VarHandle EXPEDITED_TARGET;
+    private static final VarHandle DRIVER;
+    private static final VarHandle WORKER;
+    private static final VarHandle RUNNER;
+    private static final VarHandle DRAIN_INDEX;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(SrcuReadSide.class, "state", int.class);
+            GP_TARGET = l.findVarHandle(Srcu.class, "gpTarget", long.class);
+            EXPEDITED_TARGET = l.findVarHandle(Srcu.class, "expeditedTarget", long.class);
+            DRIVER = l.findVarHandle(Srcu.class, "driver", Thread.class);
+            WORKER = l.findVarHandle(Srcu.class, "worker", Thread.class);
+            RUNNER = l.findVarHandle(Srcu.class, "runnerScheduled", int.class);
+            DRAIN_INDEX = l.findVarHandle(SrcuReadSide.class, "drainIndex", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
