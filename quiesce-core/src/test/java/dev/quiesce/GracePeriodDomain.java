@@ -65,4 +65,29 @@ interface GracePeriodDomain {
             @Override public Srcu srcu() { return srcu; }
         };
     }
+
+    /**
+     * A real domain whose sections are not counted: begin() ends its section at once and end()
+     * does nothing, so grace periods — and polled cookies — complete under open sections.
+     */
+    static GracePeriodDomain uncountedReaders(Srcu srcu) {
+        GracePeriodDomain real = of(srcu);
+        return new GracePeriodDomain() {
+            @Override public int begin() {
+                int t = real.begin();
+                real.end(t);                                         // the bug
+                return t;
+            }
+            @Override public void end(int token) { }
+            @Override public void synchronize() throws InterruptedException { real.synchronize(); }
+            @Override public void synchronizeExpedited() throws InterruptedException { real.synchronizeExpedited(); }
+            @Override public void callAfterGracePeriod(Runnable callback) { real.callAfterGracePeriod(callback); }
+            @Override public void barrier() throws InterruptedException { real.barrier(); }
+            @Override public long pollState() { return real.pollState(); }
+            @Override public long startPoll() { return real.startPoll(); }
+            @Override public boolean pollCompleted(long cookie) { return real.pollCompleted(cookie); }
+            @Override public void awaitCompleted(long cookie) throws InterruptedException { real.awaitCompleted(cookie); }
+            @Override public Srcu srcu() { return srcu; }
+        };
+    }
 }
