@@ -98,6 +98,41 @@ class SrcuCloseRaceTest {
         });
     }
 
+    /**
+     * {@code synchronize()} then {@code close()} with nothing else going on must close. When the
+     * domain's worker drove the grace period that {@code synchronize()} waited for, the waiter
+     * is woken by the worker's {@code signalWaiters()} in {@code onGracePeriodCompleted()} while
+     * the worker still holds the driver role ({@code releaseDriver()} runs after {@code drive()}
+     * returns); {@code close()} then sees {@code driver != null} in {@code busyReason()} and
+     * refuses with "a grace period is in progress" although none is in progress or requested.
+     * A stress loop, not Lincheck: the window is one wake-up long, hit a few times per thousand.
+     */
+    @Test
+    void closeRightAfterSynchronizeReturnsSucceeds() throws Exception {
+        int refused = 0;
+        String message = null;
+        for (int i = 0; i < 3_000; i++) {
+            Srcu d = Srcu.create("sync-then-close");
+            int token = d.downRead();
+            d.startPoll();                                 // the worker drives this grace period
+            Thread ender = new Thread(() -> d.upRead(token));
+            ender.start();
+            d.synchronize();
+            ender.join();
+            try {
+                d.close();
+            } catch (IllegalStateException e) {
+                refused++;
+                message = e.getMessage();
+                SrcuTestSupport.closeWhenIdle(d);
+            }
+        }
+        if (refused != 0) {
+            throw new AssertionError("close() right after synchronize() returned was refused "
+                    + refused + " times in 3000: " + message);
+        }
+    }
+
     private boolean barrierNow() {
         try {
             return srcu.barrier(0, java.util.concurrent.TimeUnit.SECONDS);
