@@ -515,6 +515,58 @@ class SrcuTest {
         srcu.close();
     }
 
+    /** A rejecting executor: callbacks and async futures still complete, and it is reported. */
+    @Test
+    void rejectingExecutorFallsBackAndReports() throws Exception {
+        Srcu srcu = Srcu.builder().name("rejecting").reportHandler(reports::add)
+                .callbackExecutor(task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("full");
+                })
+                .build();
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        srcu.callAfterGracePeriod(() -> ranOn.set(Thread.currentThread().getName()));
+        srcu.barrier();
+        assertNotNull(ranOn.get());
+        srcu.synchronizeAsync().get(30, TimeUnit.SECONDS);
+        assertFalse(reports.isEmpty());
+        for (Report r : reports) {
+            assertEquals(Report.Kind.CALLBACK_FAILED, r.kind());
+            assertTrue(r.cause() instanceof java.util.concurrent.RejectedExecutionException, r.toString());
+        }
+        srcu.synchronize();
+        closeWhenIdle(srcu);
+    }
+
+    /** A report handler that throws harms nothing: later callbacks run, barrier returns. */
+    @Test
+    void throwingReportHandlerIsIgnored() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
+        Srcu srcu = Srcu.builder().name("bad-handler").callbackExecutor(callbacks)
+                .reportHandler(r -> {
+                    handled.incrementAndGet();
+                    throw new IllegalStateException("handler failed");
+                })
+                .build();
+        AtomicInteger ran = new AtomicInteger();
+        srcu.callAfterGracePeriod(() -> {
+            throw new RuntimeException("callback failed");
+        });
+        srcu.callAfterGracePeriod(ran::incrementAndGet);
+        srcu.barrier();
+        assertEquals(1, ran.get());
+        assertEquals(1, handled.get());
+        srcu.synchronize();
+        srcu.close();
+    }
+
+    @Test
+    void reportRequiresKindSourceMessage() {
+        assertThrows(NullPointerException.class, () -> new Report(null, "s", "m", null));
+        assertThrows(NullPointerException.class, () -> new Report(Report.Kind.STALL, null, "m", null));
+        assertThrows(NullPointerException.class, () -> new Report(Report.Kind.STALL, "s", null, null));
+        assertTrue(new Report(Report.Kind.MISUSE, "s", "m", null).toString().contains("MISUSE"));
+    }
+
     @Test
     void barrierDrainsManyCallbacksInOrder() throws Exception {
         Srcu srcu = newDomain("drain");
