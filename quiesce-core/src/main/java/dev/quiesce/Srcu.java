@@ -242,6 +242,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> ready = new ConcurrentLinkedQueue<>();
     private final AtomicLong callbacksQueued = new AtomicLong();
     private final AtomicInteger asyncWaiting = new AtomicInteger();
+    /** Updater calls between their closed-check and their registration (see beginUpdate). */
+    private final AtomicInteger registering = new AtomicInteger();
     private volatile long callbacksRun;            // written only by the running callback task
     private volatile int runnerScheduled;
     private volatile int barrierWaiters;           // written under barrierLock
@@ -425,7 +427,16 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         int idx = s & 1;
         // The add is a volatile read-modify-write: it is the full fence SRCU's reader needs
         // between announcing itself and reading protected data (kernel: smp_mb() B).
-        COUNTS.getAndAdd(counts, cellBase() + idx, 1L);
+        int base = cellBase();
+        COUNTS.getAndAdd(counts, base + idx, 1L);
+        // Against close(): it sets the closed bit (volatile) and then scans (volatile reads); we
+        // add and then read state again. Either its scan counts our begin (it refuses to close)
+        // or we see the bit and take the begin back with an end. One read of a line that only a
+        // flip or a close writes. (Regression: SrcuCloseRaceTest, found by Lincheck.)
+        if (state < 0) {
+            COUNTS.getAndAdd(counts, base + END + idx, 1L);
+            throw closedError();
+        }
         return salt | idx;
     }
 
@@ -543,12 +554,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      */
     public CompletableFuture<Void> synchronizeAsync() {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        long cookie = requestFromNow(false);               // refuses a closed domain first
-        asyncWaiting.incrementAndGet();
-        enqueue(new Pending(cookie, () -> {
-            asyncWaiting.decrementAndGet();
-            f.complete(null);
-        }, false));
+        beginUpdate();
+        try {
+            long cookie = snapAndRequest(false);
+            asyncWaiting.incrementAndGet();                // until dispatched to the executor
+            enqueue(new Pending(cookie, () -> f.complete(null), false));
+        } finally {
+            endUpdate();
+        }
         return f;
     }
 
@@ -563,9 +576,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      */
     public void callAfterGracePeriod(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        long cookie = requestFromNow(false);               // refuses a closed domain first
-        callbacksQueued.incrementAndGet();                 // before the insert: barrier() relies on it
-        enqueue(new Pending(cookie, callback, true));
+        beginUpdate();
+        try {
+            long cookie = snapAndRequest(false);
+            callbacksQueued.incrementAndGet();             // before the insert: barrier() relies on it
+            enqueue(new Pending(cookie, callback, true));
+        } finally {
+            endUpdate();
+        }
     }
 
     /**
@@ -611,7 +629,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public long startPoll() {
-        checkOpen();
         long cookie = requestFromNow(false);
         ensureWorker();
         return cookie;
@@ -646,8 +663,12 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        checkOpen();
-        request(cookie, false);
+        beginUpdate();
+        try {
+            request(cookie, false);
+        } finally {
+            endUpdate();
+        }
         if (awaitGracePeriod(cookie, NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -656,9 +677,11 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /**
      * Closes the domain: later read sections, grace periods and callbacks are refused with
      * {@link IllegalStateException}. Refuses — and leaves the domain open and unchanged — while
-     * read sections are open, callbacks or async waiters are pending, or a grace period is in
-     * progress; a section that begins concurrently with a refused close may itself be refused.
-     * Closing a closed domain does nothing. The worker thread, if any, ends.
+     * read sections are open or callbacks or {@code synchronizeAsync} futures are pending; a
+     * section or call that begins concurrently with a refused close may itself be refused. A grace
+     * period already requested still completes (there is nothing left for it to wait for), so
+     * cookies taken before the close complete. Closing a closed domain does nothing. The worker
+     * thread, if any, ends once it has nothing to do.
      *
      * @throws IllegalStateException if the domain is in use
      */
@@ -671,7 +694,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                 return;
             }
         } while (!STATE.compareAndSet(this, s, s | CLOSED_BIT));
-        // From here on no section begins (lock() reads state), so the checks below are final.
+        // From here on no section begins and no updater registers: lock() and beginUpdate() read
+        // state after they announce themselves, so the checks below see them or they see the bit.
         String busy = busyReason();
         if (busy != null) {
             int t;
@@ -685,10 +709,16 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private String busyReason() {
-        long open = imbalance(0) + imbalance(1);
-        if (open != 0) {
-            return open > 0 ? open + " read section(s) still open"
-                            : "its counts show " + (-open) + " more section end(s) than begins (a token released twice)";
+        if (registering.get() != 0) {                      // first: what it registered is visible after
+            return "an updater call is registering concurrently";
+        }
+        for (int idx = 0; idx < 2; idx++) {
+            long open = imbalance(idx);
+            if (open != 0) {
+                return open > 0 ? open + " read section(s) still open on index " + idx
+                                : "index " + idx + " counts " + (-open) + " more section end(s) than begins "
+                                  + "(a token released twice)";
+            }
         }
         long queued = callbacksQueued.get() - callbacksRun;
         if (queued != 0) {
@@ -696,9 +726,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         }
         if (asyncWaiting.get() != 0) {
             return asyncWaiting.get() + " synchronizeAsync() future(s) not yet completed";
-        }
-        if (gpTarget > gpSeq || driver != null) {
-            return "a grace period is in progress";
         }
         return null;
     }
@@ -710,12 +737,43 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         return (s + 2 * PHASE_MASK + 1) & ~(long) PHASE_MASK;
     }
 
-    /** Takes a cookie for a full grace period from now and records it as wanted. */
+    /**
+     * Takes a cookie for a full grace period from now and records it as wanted; refuses a closed
+     * domain. A request accepted here is driven to completion even if the domain closes next.
+     */
     private long requestFromNow(boolean expedited) {
-        checkOpen();
+        beginUpdate();
+        try {
+            return snapAndRequest(expedited);
+        } finally {
+            endUpdate();
+        }
+    }
+
+    private long snapAndRequest(boolean expedited) {
         long cookie = snap(gpSeq);
         request(cookie, expedited);
         return cookie;
+    }
+
+    /**
+     * Registers an updater call, or refuses it if the domain is closed. Against close(): we add
+     * (volatile) and then read state; close() sets the closed bit and then reads `registering`.
+     * Either close() sees us (and refuses), or we see the bit (and leave, having changed
+     * nothing). Whatever a call registered before endUpdate() (callbacks, async waiters) is
+     * visible to the close() that reads `registering` as 0 afterwards. (Regression:
+     * SrcuCloseRaceTest, found by Lincheck.)
+     */
+    private void beginUpdate() {
+        registering.incrementAndGet();
+        if (state < 0) {
+            registering.decrementAndGet();
+            throw closedError();
+        }
+    }
+
+    private void endUpdate() {
+        registering.decrementAndGet();
     }
 
     private void request(long cookie, boolean expedited) {
@@ -1004,9 +1062,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             LockSupport.unpark(w);
             return;
         }
-        if (state < 0) {
-            return;
-        }
         Thread t = new Thread(this::workerLoop, "quiesce-srcu-" + name);
         t.setDaemon(true);
         if (WORKER.compareAndSet(this, null, t)) {
@@ -1022,7 +1077,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     /**
      * Repeatedly: dispatch what is ready; wait for the grace period the oldest pending entry
-     * needs (or any still requested); when idle, park; after a second idle, end.
+     * needs (or any still requested); when idle, park; after a second idle, end — at once if the
+     * domain is closed. Requests accepted before a close are still driven: with no section open,
+     * they complete without waiting.
      */
     private void workerLoop() {
         Thread me = Thread.currentThread();
@@ -1031,18 +1088,18 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             dispatchReady();
             Pending head = pending.peek();
             long target = head != null ? head.cookie : gpTarget;
-            if (gpSeq < target && state >= 0) {
+            if (gpSeq < target) {
                 awaitGracePeriod(target, NO_DEADLINE, UNINTERRUPTIBLE, false);
                 Thread.interrupted();                      // nobody may interrupt the worker into a spin
                 idleSince = System.nanoTime();
                 continue;
             }
-            if (hasWork() && state >= 0) {
+            if (hasWork()) {
                 continue;
             }
             if (System.nanoTime() - idleSince >= WORKER_KEEP_ALIVE_NANOS || state < 0) {
                 WORKER.compareAndSet(this, me, null);
-                if (!hasWork() || state < 0 || !WORKER.compareAndSet(this, null, me)) {
+                if (!hasWork() || !WORKER.compareAndSet(this, null, me)) {
                     return;
                 }
                 idleSince = System.nanoTime();
@@ -1063,6 +1120,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                 ready.add(p.action);
                 callbacks = true;
             } else {
+                asyncWaiting.decrementAndGet();            // handed over: close() need not wait for it
                 execute(p.action);
             }
         }
@@ -1161,12 +1219,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------
     // Checks and helpers
-
-    private void checkOpen() {
-        if (state < 0) {
-            throw closedError();
-        }
-    }
 
     private void checkCookie(long cookie) {
         if (cookie != COMPLETED && (cookie < 0 || (cookie & PHASE_MASK) != 0 || cookie > snap(gpSeq))) {

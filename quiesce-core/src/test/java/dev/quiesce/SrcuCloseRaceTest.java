@@ -1,7 +1,6 @@
 package dev.quiesce;
 
 import org.jetbrains.lincheck.Lincheck;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +14,11 @@ import org.junit.jupiter.api.Test;
  * accepted by {@code callAfterGracePeriod} must not be accepted by a domain that
  * {@code close()} has closed unless it has already run: it would never run, and
  * {@code barrier()} would wait for ever.
+ *
+ * <p>Regression tests: Lincheck found the first two races (a {@code lock()} or an updater call that
+ * checked the closed bit before {@code close()} set it and registered after its scan); the stress
+ * loop found the third ({@code close()} refused while the worker still held the driver role after
+ * completing the grace period a {@code synchronize()} had just returned from).
  */
 class SrcuCloseRaceTest {
 
@@ -32,9 +36,6 @@ class SrcuCloseRaceTest {
     }
 
     @Test
-    @Disabled("BUG: Srcu.lock() reads state, close() then sets the closed bit and scans balanced "
-            + "counts, then lock() adds its begin: close() succeeds and readLock() returns a token "
-            + "of a closed domain (whose readUnlock throws)")
     void closeNeverSucceedsWhileAConcurrentlyBegunSectionIsOpen() {
         Lincheck.runConcurrentTest(INVOCATIONS, () -> {
             reset();
@@ -63,9 +64,6 @@ class SrcuCloseRaceTest {
     }
 
     @Test
-    @Disabled("BUG: callAfterGracePeriod() passes checkOpen(), close() sees no queued callback and "
-            + "closes, then the callback is counted and enqueued; ensureWorker() starts no worker on "
-            + "a closed domain, so it never runs and barrier() never returns")
     void closeNeverSucceedsWhenACallbackWasAccepted() {
         Lincheck.runConcurrentTest(INVOCATIONS, () -> {
             reset();
@@ -115,9 +113,6 @@ class SrcuCloseRaceTest {
      * A stress loop, not Lincheck: the window is one wake-up long, hit a few times per thousand.
      */
     @Test
-    @Disabled("BUG: the worker wakes synchronize() waiters (onGracePeriodCompleted) before it "
-            + "leaves the driver role (releaseDriver); close() in that window sees driver != null "
-            + "and refuses with 'a grace period is in progress'")
     void closeRightAfterSynchronizeReturnsSucceeds() throws Exception {
         int refused = 0;
         String message = null;
