@@ -163,6 +163,11 @@ public final class Revocable<T> {
         return gate.isKilled();
     }
 
+    /** For tests: the semaphore that counts accesses. */
+    RwSemaphore gate() {
+        return gate;
+    }
+
     T resource() {
         return resource;
     }

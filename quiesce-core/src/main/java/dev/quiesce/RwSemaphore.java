@@ -557,6 +557,20 @@ public final class RwSemaphore {
         }
     }
 
+    /** For tests: how many kill() calls wait. */
+    int killersWaiting() {
+        Aux a = aux;
+        if (a == null) {
+            return 0;
+        }
+        a.lock.lock();
+        try {
+            return a.killers.size();
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
     /** Returns whether the semaphore is dead: killed, with every permit released. */
     boolean isDead() {
         return (state & DEAD) != 0;
