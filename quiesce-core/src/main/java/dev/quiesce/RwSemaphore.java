@@ -92,7 +92,9 @@ import java.util.function.LongSupplier;
  * (or by {@code kill()}); use the {@code …Async} methods of {@link CompletableFuture} to run
  * dependent work elsewhere. Cancelling such a future withdraws the request; a permit granted to a
  * cancelled future is released at once. A waiter that times out, is interrupted or is cancelled
- * leaves no one parked: if it was the writer holding readers back, they enter at once. A writer or
+ * leaves no one parked: if it was the writer holding readers back, they enter at once. An
+ * interruptible acquire whose permit was granted at the moment the interrupt arrived returns the
+ * permit with the thread's interrupt status set, rather than losing it. A writer or
  * killer that waits longer than the {@linkplain Builder#stallThreshold(Duration) stall threshold}
  * is {@linkplain Report.Kind#STALL reported} once.
  */

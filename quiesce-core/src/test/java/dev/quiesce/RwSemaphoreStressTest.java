@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bounded torture of one {@link RwSemaphore}: blocking, timed, async and token acquires, permits
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * interrupts between workers, and a final {@code kill()}. Checks exclusion with a flag protocol
  * and a plain (non-atomic) counter that only writers touch, that {@code kill()} returns only with
  * no one inside, and that every thread finishes. Runs {@code quiesce.torture.seconds} seconds
- * (20 by default; longer for soaks).
+ * in total (20 by default; longer for soaks), split between a semaphore that starts in word mode
+ * and one that starts inflated.
  */
 @Timeout(600)
 class RwSemaphoreStressTest {
@@ -76,10 +78,18 @@ class RwSemaphoreStressTest {
         writerIn.set(false);
     }
 
-    @Test
-    void torture() throws Exception {
-        long seconds = Long.getLong("quiesce.torture.seconds", 20);
+    /**
+     * Half the time budget each: starting with readers counted in the state word and inflating
+     * half-way through, with word-counted permits outstanding; and starting inflated.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void torture(boolean inflated) throws Exception {
+        long seconds = Math.max(1, Long.getLong("quiesce.torture.seconds", 20) / 2);
         RwSemaphore s = RwSemaphore.create("torture");
+        if (inflated) {
+            s.inflateNow();
+        }
         ExecutorService closers = Executors.newFixedThreadPool(2);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> threads = new ArrayList<>();
@@ -92,7 +102,11 @@ class RwSemaphoreStressTest {
             threads.add(w.thread);
             workers.add(w);
         }
+        long half = deadline - TimeUnit.SECONDS.toNanos(seconds) / 2;
         while (System.nanoTime() - deadline < 0 && violations.isEmpty()) {
+            if (!inflated && !s.isInflated() && System.nanoTime() - half >= 0) {
+                s.inflateNow();            // mid-run, with word-counted permits outstanding
+            }
             Thread.onSpinWait();
             Thread.yield();
         }
@@ -110,8 +124,8 @@ class RwSemaphoreStressTest {
         }
         closers.shutdown();
         assertTrue(closers.awaitTermination(Threads.GUARD_SECONDS, TimeUnit.SECONDS));
-        System.out.printf("torture %ds: %d read sections, %d write sections, %d interrupts, inflated=%s%n",
-                seconds, readSections.sum(), writeSections.sum(), interrupts.sum(), s.isInflated());
+        System.out.printf("torture %ds (started %s): %d read sections, %d write sections, %d interrupts, inflated at end=%s%n",
+                seconds, inflated ? "inflated" : "in word mode", readSections.sum(), writeSections.sum(), interrupts.sum(), s.isInflated());
         assertTrue(violations.isEmpty(), () -> "violations: " + violations.stream().distinct().toList());
         assertEquals(writeSections.sum(), plainWrites, "lost update: two writers overlapped");
         assertTrue(s.isDead());
