@@ -70,8 +70,9 @@ import java.util.function.LongSupplier;
  * One instance per object is normal use. An idle instance made by {@link #create()} is one
  * object of 32 bytes on a 64-bit JVM with compressed references (a state word and three
  * references, all null until needed); a name adds the string, settings from the
- * {@linkplain #builder() builder} add one small object. The first time a thread has to queue, or
- * readers contend, the semaphore allocates an auxiliary object (a lock and wait queues). Shared
+ * {@linkplain #builder() builder} add one small object. The first time a thread has to queue,
+ * readers contend, or {@code kill()} is called, the semaphore allocates an auxiliary object (a lock
+ * and wait queues, a few hundred bytes) that it keeps for the rest of its life. Shared
  * permits are first counted in the state word. When two readers' updates of that word collide,
  * the semaphore <em>inflates</em>: from then on shared permits are counted in striped, padded
  * reader cells (as {@link java.util.concurrent.atomic.LongAdder} does), chosen by thread, so that

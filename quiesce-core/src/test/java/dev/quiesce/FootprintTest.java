@@ -42,6 +42,22 @@ class FootprintTest {
         assertTrue(total <= 32, "uncontended use allocated auxiliary state: " + total + " bytes");
     }
 
+    /** Reports (does not bound) what queueing and inflation add; they are never given back. */
+    @Test
+    void queueingAndInflationCostsAreReported() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusive();
+        java.util.concurrent.CompletableFuture<Permit> queued = s.acquireSharedAsync();
+        w.close();
+        queued.join().close();
+        long afterQueue = GraphLayout.parseInstance(s).totalSize();
+        s.inflateNow();
+        long afterInflation = GraphLayout.parseInstance(s).totalSize();
+        System.out.println("RwSemaphore after queueing once: " + afterQueue + " bytes; inflated: "
+                + afterInflation + " bytes");
+        assertTrue(afterQueue > 32 && afterInflation > afterQueue);
+    }
+
     @Test
     void permitIsSmall() {
         Permit p = RwSemaphore.create().tryAcquireShared();
