@@ -1,5 +1,7 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -53,6 +55,9 @@ public final class ReadSection implements Held {
         int s = state;
         if (s == OPEN && STATE.compareAndSet(this, OPEN, CLOSED)) {
             domain.readUnlockUntracked(token);
+            if (Tracker.ENABLED) {
+                Tracker.INSTANCE.released(this);
+            }
         } else if (state == CLOSED) {
             throw new IllegalStateException("read section of " + domain + " closed twice");
         }
@@ -74,7 +79,11 @@ public final class ReadSection implements Held {
         if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
             throw new IllegalStateException(stateMessage("detach"));
         }
-        return new ReadSection(domain, token);
+        ReadSection moved = new ReadSection(domain, token);
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.detached(this, moved);
+        }
+        return moved;
     }
 
     /**
@@ -87,6 +96,9 @@ public final class ReadSection implements Held {
     public ReadSection attach() {
         if (state != OPEN) {
             throw new IllegalStateException(stateMessage("attach"));
+        }
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.attached(this);
         }
         return this;
     }

@@ -27,7 +27,11 @@ public record Report(Kind kind, String source, String message, Throwable cause) 
         /** The primitive's counts show misuse that no call could refuse, such as a token released twice. */
         MISUSE,
         /** A grace period or a writer has waited longer than the configured stall threshold. */
-        STALL
+        STALL,
+        /** Lock-dependency validation found an acquisition order that can deadlock. */
+        LOCK_ORDER,
+        /** A release that does not match an acquisition of the releasing thread. */
+        UNBALANCED
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -222,6 +224,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Consumer<? super Report> reportHandler;
     private final long stallNanos;
     private final LongSupplier clock;
+    /** The validator's node for this domain's lock class; null when validation is off. */
+    private final Object lockClass;
 
     // Grace-period state (see the notes).
     private volatile long gpSeq;
@@ -255,6 +259,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         this.reportHandler = b.reportHandler != null ? b.reportHandler : Srcu::logReport;
         this.stallNanos = b.stallNanos;
         this.clock = b.clock != null ? b.clock : System::nanoTime;
+        this.lockClass = Tracker.ENABLED ? Tracker.INSTANCE.lockClass(b.lockClass, "Srcu", name) : null;
     }
 
     /**
@@ -306,7 +311,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public int readLock() {
-        return lock();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.beforeAcquire(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        int token = lock();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.tokenAcquired(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        return token;
     }
 
     /**
@@ -319,6 +331,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      */
     public void readUnlock(int token) {
         readUnlockUntracked(token);
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.tokenReleased(this);          // after the count: a report may throw
+        }
     }
 
     /**
@@ -354,7 +369,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public ReadSection enter() {
-        return new ReadSection(this, lock());
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.beforeAcquire(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        ReadSection section = new ReadSection(this, lock());
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section);
+        }
+        return section;
     }
 
     /**
@@ -383,7 +405,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenComplete((value, failure) -> {
             try {
-                inFlight.close();
+                inFlight.attach().close();                 // the completing thread ends it
             } finally {
                 if (failure != null) {
                     result.completeExceptionally(failure);
@@ -478,6 +500,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronize()");
         if (awaitGracePeriod(requestFromNow(false), NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -490,6 +513,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public void synchronizeUninterruptibly() {
+        validateWait("synchronizeUninterruptibly()");
         awaitGracePeriod(requestFromNow(false), NO_DEADLINE, UNINTERRUPTIBLE, false);
     }
 
@@ -510,6 +534,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronize(long, TimeUnit)");
         int r = awaitGracePeriod(requestFromNow(false), deadline, INTERRUPTIBLE, false);
         if (r == INTERRUPTED) {
             throw new InterruptedException();
@@ -528,6 +553,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronizeExpedited()");
         if (awaitGracePeriod(requestFromNow(true), NO_DEADLINE, INTERRUPTIBLE, true) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -647,6 +673,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             throw new InterruptedException();
         }
         checkOpen();
+        validateWait("awaitCompleted(long)");
         request(cookie, false);
         if (awaitGracePeriod(cookie, NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
             throw new InterruptedException();
@@ -1127,6 +1154,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private boolean barrier(long deadline, boolean untimed) throws InterruptedException {
+        validateWait("barrier()");
         long target = callbacksQueued.get();
         if (callbacksRun >= target) {
             return true;
@@ -1161,6 +1189,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------
     // Checks and helpers
+
+    /** A wait for readers is, to the validator, an exclusive acquire of this domain's class. */
+    private void validateWait(String what) {
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.waitFor(lockClass, this, Tracker.WRITE, what);
+        }
+    }
 
     private void checkOpen() {
         if (state < 0) {
@@ -1228,8 +1263,22 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         private Consumer<? super Report> reportHandler;
         private long stallNanos = TimeUnit.SECONDS.toNanos(10);
         private LongSupplier clock;
+        private LockClass lockClass;
 
         Builder() {
+        }
+
+        /**
+         * Sets the lock class for lock-dependency validation; by default the class is the line that
+         * creates the domain. Ignored when validation is off.
+         *
+         * @param lockClass the class
+         * @return this builder
+         * @throws NullPointerException if {@code lockClass} is null
+         */
+        public Builder lockClass(LockClass lockClass) {
+            this.lockClass = Objects.requireNonNull(lockClass, "lockClass");
+            return this;
         }
 
         /**

@@ -1,0 +1,109 @@
+package dev.quiesce.validate;
+
+import dev.quiesce.Report;
+import dev.quiesce.Srcu;
+import dev.quiesce.internal.Tracker;
+
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Lock-dependency validation for Quiesce primitives — lockdep for Java.
+ *
+ * <p>Off by default, at no cost: the switch is the system property
+ * {@code -Ddev.quiesce.validate=true}, read once when the first primitive is created. When on, the
+ * validator keeps, per <em>lock class</em> (an explicit {@link dev.quiesce.LockClass}, or else the
+ * line that created the primitive — never the instance and never the name), the graph of "held A
+ * while acquiring B" edges seen on any thread, and reports a cycle that can deadlock the first time
+ * it becomes possible — when the second half of an A→B / B→A pair is first taken, on any thread,
+ * at any later time — with the stack of each edge's first use. No deadlock has to happen.
+ *
+ * <p>Edges are typed by mode, as the kernel's recursive-read model: an {@link Srcu} read section
+ * never waits, so cycles of read sections are harmless and not reported, while
+ * {@code synchronize()} and {@code barrier()} wait for readers like an exclusive acquire:
+ * {@code synchronize()} inside a read section of the same class, or A-read→B-sync with
+ * B-read→A-sync, are reported.
+ *
+ * <p>Hand-offs are followed: {@code readLock}/{@code readUnlock} belong to a thread (a
+ * {@code readUnlock} on a thread that holds none is reported); {@code downRead}/{@code upRead} are
+ * not tracked, as in the kernel; a {@link dev.quiesce.Held} handle leaves its thread's held set on
+ * {@code detach()} and joins the attaching thread's on {@code attach()}, and edges are attributed to
+ * whoever holds it then. Closing a handle on a thread that neither held nor attached it is allowed
+ * and counted ({@link #foreignCloses()}); {@linkplain #setStrict(boolean) strict mode} reports it.
+ *
+ * <p>Reports go to a handler, by default the {@link System.Logger} {@code "dev.quiesce.validate"}.
+ * A handler may throw: the exception reaches the thread whose acquisition was reported, before the
+ * acquisition takes effect, which is how tests make a bad order fail fast.
+ */
+public final class Validator {
+
+    private Validator() {
+    }
+
+    /**
+     * Returns whether validation is on in this JVM.
+     *
+     * @return the value of {@code dev.quiesce.validate} when the primitives initialised
+     */
+    public static boolean isEnabled() {
+        return Tracker.ENABLED;
+    }
+
+    /**
+     * Asserts that the calling thread holds a read section of {@code domain}, by {@code readLock},
+     * {@code enter()} or an {@code attach()}ed handle (the seed's
+     * {@code lockdep_assert_once(sb_write_srcu_started(sb))}). Sections begun with
+     * {@code downRead} are not tracked and do not count. A no-op when validation is off.
+     *
+     * @param domain the domain
+     * @throws AssertionError if validation is on and the calling thread holds no section of it
+     * @throws NullPointerException if {@code domain} is null
+     */
+    public static void assertHeld(Srcu domain) {
+        Objects.requireNonNull(domain, "domain");
+        if (Tracker.ENABLED && !engine().holds(domain)) {
+            throw new AssertionError("thread \"" + Thread.currentThread().getName() + "\" holds no read section of "
+                    + domain + "; it holds:" + engine().heldText());
+        }
+    }
+
+    /**
+     * Sets where validation reports go. Pass {@code null} to restore the default (logging).
+     *
+     * @param handler the handler, or null
+     */
+    public static void setReportHandler(Consumer<? super Report> handler) {
+        if (Tracker.ENABLED) {
+            engine().handler = handler != null ? handler : Validator::logDefault;
+        }
+    }
+
+    /**
+     * In strict mode, closing a handle on a thread that neither acquired nor attached it is reported
+     * ({@link Report.Kind#UNBALANCED}), not only counted.
+     *
+     * @param strict whether to report foreign closes
+     */
+    public static void setStrict(boolean strict) {
+        if (Tracker.ENABLED) {
+            engine().strict = strict;
+        }
+    }
+
+    /**
+     * Returns how many handles were closed on a thread that neither acquired nor attached them.
+     *
+     * @return the count since the JVM started; 0 when validation is off
+     */
+    public static long foreignCloses() {
+        return Tracker.ENABLED ? engine().foreignCloses.get() : 0;
+    }
+
+    private static Engine engine() {
+        return (Engine) Tracker.INSTANCE;
+    }
+
+    private static void logDefault(Report r) {
+        System.getLogger("dev.quiesce.validate").log(System.Logger.Level.ERROR, r.toString(), r.cause());
+    }
+}
