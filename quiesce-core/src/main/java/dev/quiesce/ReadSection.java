@@ -39,6 +39,8 @@ public final class ReadSection implements Held {
     private final Srcu domain;
     private final int token;
     private volatile int state;
+    /** The validator's record of this section; null when validation is off. */
+    Object record;
 
     ReadSection(Srcu domain, int token) {
         this.domain = domain;
@@ -56,7 +58,7 @@ public final class ReadSection implements Held {
         if (s == OPEN && STATE.compareAndSet(this, OPEN, CLOSED)) {
             domain.readUnlockUntracked(token);
             if (Tracker.ENABLED) {
-                Tracker.INSTANCE.released(this);
+                Tracker.INSTANCE.released(record);
             }
         } else if (state == CLOSED) {
             throw new IllegalStateException("read section of " + domain + " closed twice");
@@ -81,7 +83,8 @@ public final class ReadSection implements Held {
         }
         ReadSection moved = new ReadSection(domain, token);
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.detached(this, moved);
+            moved.record = record;
+            Tracker.INSTANCE.detached(record, moved);
         }
         return moved;
     }
@@ -98,7 +101,7 @@ public final class ReadSection implements Held {
             throw new IllegalStateException(stateMessage("attach"));
         }
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.attached(this);
+            Tracker.INSTANCE.attached(record);
         }
         return this;
     }

@@ -31,7 +31,11 @@ public record Report(Kind kind, String source, String message, Throwable cause) 
         /** Lock-dependency validation found an acquisition order that can deadlock. */
         LOCK_ORDER,
         /** A release that does not match an acquisition of the releasing thread. */
-        UNBALANCED
+        UNBALANCED,
+        /** A handle became unreachable while it still held something. */
+        LEAK,
+        /** A task ended on an executor while holding what it acquired and did not detach. */
+        TASK_HELD
     }
 
     /**

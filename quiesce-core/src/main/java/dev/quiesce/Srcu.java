@@ -332,7 +332,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     public void readUnlock(int token) {
         readUnlockUntracked(token);
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.tokenReleased(this);          // after the count: a report may throw
+            Tracker.INSTANCE.tokenReleased(this, "readUnlock"); // after the count: a report may throw
         }
     }
 
@@ -372,9 +372,11 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Tracker.ENABLED) {
             Tracker.INSTANCE.beforeAcquire(lockClass, this, Tracker.READ_RECURSIVE);
         }
-        ReadSection section = new ReadSection(this, lock());
+        int token = lock();
+        ReadSection section = new ReadSection(this, token);
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section);
+            section.record = Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section,
+                    () -> readUnlockUntracked(token));
         }
         return section;
     }
@@ -980,7 +982,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             stallReportedFor = gp;
             long ms = TimeUnit.NANOSECONDS.toMillis(waited);
             report(Report.Kind.STALL, "grace period " + gp + " has waited " + ms + " ms for "
-                    + Math.max(open, 0) + " read section(s) on index " + idx, null);
+                    + Math.max(open, 0) + " read section(s) on index " + idx
+                    + (Tracker.ENABLED ? "; open sections:" + Tracker.INSTANCE.describeOpen(this)
+                                       : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
         }
     }
 

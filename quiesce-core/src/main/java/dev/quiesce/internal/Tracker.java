@@ -64,22 +64,25 @@ public abstract class Tracker {
     public abstract void beforeAcquire(Object cls, Object instance, int mode);
 
     /**
-     * The current thread now holds {@code holder} (a handle). Callers call {@link #beforeAcquire}
-     * first — before anything is counted, so that a handler that throws leaves nothing held.
+     * The current thread now holds a new handle. Callers call {@link #beforeAcquire} first —
+     * before anything is counted, so that a handler that throws leaves nothing held.
      *
      * @param cls      the primitive's class node
      * @param instance the primitive
      * @param mode     one of the mode constants
-     * @param holder   the handle that owns the acquisition
+     * @param handle   the handle that owns the acquisition (watched for leaks, never retained)
+     * @param forceEnd ends the acquisition without the handle, for the leak policy; null if it
+     *                 must never be ended that way (permits: that would break exclusion)
+     * @return the record to keep in the handle and pass to the other handle methods
      */
-    public abstract void acquired(Object cls, Object instance, int mode, Object holder);
+    public abstract Object acquired(Object cls, Object instance, int mode, Object handle, Runnable forceEnd);
 
     /**
-     * {@code holder} was released, on the current thread (which may not be the one holding it).
+     * The handle of {@code record} was released, on the current thread (which may not hold it).
      *
-     * @param holder the handle
+     * @param record what {@link #acquired} returned
      */
-    public abstract void released(Object holder);
+    public abstract void released(Object record);
 
     /**
      * A token-form read section began on the current thread ({@link #beforeAcquire} came first).
@@ -91,26 +94,36 @@ public abstract class Tracker {
     public abstract void tokenAcquired(Object cls, Object instance, int mode);
 
     /**
-     * A token-form read section of {@code instance} ended on the current thread.
+     * A token-form section of {@code instance} ended on the current thread.
      *
      * @param instance the primitive
+     * @param what     the call, for reports ("readUnlock", "unlock()")
      */
-    public abstract void tokenReleased(Object instance);
+    public abstract void tokenReleased(Object instance, String what);
 
     /**
-     * {@code oldHolder} was detached into {@code newHolder}: no thread holds it now.
+     * The handle of {@code record} was detached into {@code newHandle}: no thread holds it now.
      *
-     * @param oldHolder the handle detached from
-     * @param newHolder the new owning handle
+     * @param record    what {@link #acquired} returned
+     * @param newHandle the new owning handle
      */
-    public abstract void detached(Object oldHolder, Object newHolder);
+    public abstract void detached(Object record, Object newHandle);
 
     /**
-     * The current thread declared that it holds {@code holder} now.
+     * The current thread declared that it holds the handle of {@code record} now.
      *
-     * @param holder the handle
+     * @param record what {@link #acquired} returned
      */
-    public abstract void attached(Object holder);
+    public abstract void attached(Object record);
+
+    /**
+     * Describes the open handles of {@code instance} for a stall report: acquisition stacks and
+     * who holds each now.
+     *
+     * @param instance the primitive
+     * @return text for a report, empty if none are tracked
+     */
+    public abstract String describeOpen(Object instance);
 
     private static Tracker load() {
         try {

@@ -4,6 +4,7 @@ import dev.quiesce.LockClass;
 import dev.quiesce.Report;
 import dev.quiesce.internal.Tracker;
 
+import java.lang.ref.Cleaner;
 import java.security.CodeSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,8 +34,14 @@ final class Engine extends Tracker {
      * it now (null while detached), its acquisition stack and hand-off history. A thread's list
      * holds the records it acquired or attached; records that were released or moved to another
      * thread are dropped lazily when the list is next read, because another thread cannot safely
-     * edit this thread's list. Handles map to their record in `byHolder`; token-form sections
-     * (readLock) have no handle and are matched per thread and instance, most recent first.
+     * edit this thread's list. A handle carries its record (the primitive keeps what acquired()
+     * returned); token-form sections (readLock, a wrapped JDK lock) have no handle and are matched
+     * per thread and instance, most recent first.
+     *
+     * Leaks. Each handle is registered with a Cleaner whose action refers to the record, never to
+     * the handle; when a handle becomes unreachable while its record is open, the action reports
+     * it — and, under the opt-in policy, ends a read section through the record's forceEnd so
+     * grace periods go on. Permits have no forceEnd: ending one would break exclusion.
      *
      * Edges and the recursive-read model (after the kernel's lockdep, kernel/locking/lockdep.c).
      * An edge A -> B is typed by the mode A is held in (S: shared, E: exclusive) and the mode B is
@@ -51,7 +59,12 @@ final class Engine extends Tracker {
     private static final System.Logger LOG = System.getLogger("dev.quiesce.validate");
 
     private final ConcurrentHashMap<Object, Node> nodes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, Held> byHolder = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Set<Held>> openByInstance = new ConcurrentHashMap<>();
+    private final Cleaner cleaner = Cleaner.create(r -> {
+        Thread t = new Thread(r, "quiesce-validator-leaks");
+        t.setDaemon(true);
+        return t;
+    });
     private final ThreadLocal<ArrayList<Held>> heldByThread = ThreadLocal.withInitial(ArrayList::new);
     private final ReentrantLock graphLock = new ReentrantLock();
     private final AtomicInteger nodeIds = new AtomicInteger();
@@ -61,6 +74,7 @@ final class Engine extends Tracker {
 
     volatile java.util.function.Consumer<? super Report> handler = Engine::log;
     volatile boolean strict;
+    volatile boolean endLeaked;
 
     Engine() {
     }
@@ -89,24 +103,19 @@ final class Engine extends Tracker {
     }
 
     @Override
-    public void acquired(Object cls, Object instance, int mode, Object holder) {
-        Held h = new Held((Node) cls, instance, mode, Thread.currentThread(), new Throwable("acquired"),
-                holder == null);
-        heldByThread.get().add(h);
-        if (holder != null) {
-            byHolder.put(holder, h);
-        }
+    public Object acquired(Object cls, Object instance, int mode, Object handle, Runnable forceEnd) {
+        Held h = record((Node) cls, instance, mode, false, forceEnd);
+        h.watch(handle);
+        return h;
     }
 
     @Override
-    public void released(Object holder) {
-        Held h = byHolder.remove(holder);
-        if (h == null) {
-            return;                                        // acquired before tracking could see it
-        }
+    public void released(Object record) {
+        Held h = (Held) record;
+        h.unwatch();
+        close(h);
         Thread me = Thread.currentThread();
         Thread owner = h.owner;
-        h.open = false;
         if (owner == me) {
             heldByThread.get().remove(h);
         } else {
@@ -115,54 +124,49 @@ final class Engine extends Tracker {
                 report(Report.Kind.UNBALANCED, "closed " + h.describe() + " on thread \"" + me.getName()
                         + "\", which neither acquired nor attached it"
                         + (owner == null ? " (it was detached)" : " (thread \"" + owner.getName() + "\" holds it)")
-                        + "\n" + h.historyText());
+                        + "\n  " + h.historyText());
             }
         }
     }
 
     @Override
     public void tokenAcquired(Object cls, Object instance, int mode) {
-        acquired(cls, instance, mode, null);
+        record((Node) cls, instance, mode, true, null);
     }
 
     @Override
-    public void tokenReleased(Object instance) {
+    public void tokenReleased(Object instance, String what) {
         ArrayList<Held> list = liveHeld();
         for (int i = list.size() - 1; i >= 0; i--) {
             Held h = list.get(i);
             if (h.instance == instance && h.token) {
-                h.open = false;
+                close(h);
                 list.remove(i);
                 return;
             }
         }
-        report(Report.Kind.UNBALANCED, "readUnlock of " + instance + " on thread \""
-                + Thread.currentThread().getName() + "\", which holds no readLock section of it "
-                + "(a section that ends on another thread needs downRead/upRead or a ReadSection)", null,
-                new Throwable("readUnlock"));
+        report(Report.Kind.UNBALANCED, what + " of " + instance + " on thread \""
+                + Thread.currentThread().getName() + "\", which holds nothing it acquired that way "
+                + "(a section that ends on another thread needs downRead/upRead or a handle with detach())",
+                null, new Throwable(what));
     }
 
     @Override
-    public void detached(Object oldHolder, Object newHolder) {
-        Held h = byHolder.remove(oldHolder);
-        if (h == null) {
-            return;
-        }
+    public void detached(Object record, Object newHandle) {
+        Held h = (Held) record;
         Thread me = Thread.currentThread();
         if (h.owner == me) {
             heldByThread.get().remove(h);
         }
         h.owner = null;
         h.history.add("detached on thread \"" + me.getName() + "\" at " + callerSite());
-        byHolder.put(newHolder, h);
+        h.unwatch();
+        h.watch(newHandle);
     }
 
     @Override
-    public void attached(Object holder) {
-        Held h = byHolder.get(holder);
-        if (h == null) {
-            return;
-        }
+    public void attached(Object record) {
+        Held h = (Held) record;
         Thread me = Thread.currentThread();
         if (h.owner == me) {
             return;
@@ -170,6 +174,62 @@ final class Engine extends Tracker {
         h.owner = me;
         h.history.add("attached on thread \"" + me.getName() + "\" at " + callerSite());
         heldByThread.get().add(h);
+    }
+
+    @Override
+    public String describeOpen(Object instance) {
+        Set<Held> open = openByInstance.get(instance);
+        if (open == null || open.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Held h : open) {
+            Thread owner = h.owner;
+            sb.append("\n  ").append(modeWord(h.mode)).append(owner != null
+                    ? " held by thread \"" + owner.getName() + "\""
+                    : " detached, held by no thread (" + h.history.get(h.history.size() - 1) + ")")
+              .append("; acquired at:\n").append(Frames.text(h.acquiredAt));
+        }
+        return sb.toString();
+    }
+
+    private Held record(Node cls, Object instance, int mode, boolean token, Runnable forceEnd) {
+        Held h = new Held(this, cls, instance, mode, Thread.currentThread(), new Throwable("acquired"), token, forceEnd);
+        heldByThread.get().add(h);
+        openByInstance.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(h);
+        return h;
+    }
+
+    private void close(Held h) {
+        h.open = false;
+        Set<Held> open = openByInstance.get(h.instance);
+        if (open != null) {
+            open.remove(h);
+        }
+    }
+
+    /** Runs on the Cleaner's thread when a handle became unreachable while it still owned h. */
+    void leaked(Held h) {
+        if (!h.open) {
+            return;
+        }
+        String blocked;
+        if (h.forceEnd != null && endLeaked) {
+            close(h);
+            try {
+                h.forceEnd.run();
+            } catch (RuntimeException e) {
+                report(Report.Kind.LEAK, "could not end the leaked " + h.describe() + ": " + e, e, null);
+                return;
+            }
+            blocked = "the validator's leak policy has ended it, so grace periods go on";
+        } else {
+            blocked = h.mode == READ_RECURSIVE
+                    ? "no grace period of this domain can complete again: every synchronize() will wait for ever"
+                    : "no writer can acquire it again, and kill() will wait for ever";
+        }
+        report(Report.Kind.LEAK, "a handle became unreachable while open: " + h.describe() + "; " + blocked
+                + "\n  " + h.historyText());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -182,6 +242,41 @@ final class Engine extends Tracker {
             }
         }
         return false;
+    }
+
+    /** The strongest mode in which the current thread holds instance, or -1. */
+    int heldMode(Object instance) {
+        int mode = -1;
+        for (Held h : liveHeld()) {
+            if (h.instance == instance) {
+                mode = Math.max(mode, h.mode);
+            }
+        }
+        return mode;
+    }
+
+    /** What the current thread holds now, to compare after a task (see TrackedExecutor). */
+    List<Held> snapshotHeld() {
+        return new ArrayList<>(liveHeld());
+    }
+
+    /** Reports what a task acquired and still holds, and takes it off the pool thread. */
+    void taskEnded(List<Held> before, Object task) {
+        ArrayList<Held> list = liveHeld();
+        if (list.size() == before.size()) {
+            return;                                        // the common case: nothing new
+        }
+        Thread me = Thread.currentThread();
+        for (Held h : new ArrayList<>(list)) {
+            if (!before.contains(h)) {
+                h.owner = null;                            // still open, but no longer this thread's
+                h.history.add("abandoned by a task that ended on thread \"" + me.getName() + "\"");
+                list.remove(h);
+                report(Report.Kind.TASK_HELD, "task " + task + " ended on thread \"" + me.getName()
+                        + "\" still holding " + h.describe() + " (detach() a handle that another thread "
+                        + "will close)\n  " + h.historyText());
+            }
+        }
     }
 
     String heldText() {
@@ -444,23 +539,44 @@ final class Engine extends Tracker {
     }
 
     static final class Held {
+        final Engine engine;
         final Node cls;
         final Object instance;
         final int mode;
         final Throwable acquiredAt;
         final boolean token;                               // a readLock section: no handle
+        final Runnable forceEnd;
         final List<String> history = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile Thread owner;
         volatile boolean open = true;
+        private volatile Watch watch;
 
-        Held(Node cls, Object instance, int mode, Thread owner, Throwable acquiredAt, boolean token) {
+        Held(Engine engine, Node cls, Object instance, int mode, Thread owner, Throwable acquiredAt,
+             boolean token, Runnable forceEnd) {
+            this.engine = engine;
             this.cls = cls;
-            this.token = token;
             this.instance = instance;
             this.mode = mode;
             this.owner = owner;
             this.acquiredAt = acquiredAt;
+            this.token = token;
+            this.forceEnd = forceEnd;
             history.add("acquired on thread \"" + owner.getName() + "\"");
+        }
+
+        /** Registers a leak check on handle; the action refers to this record, never to the handle. */
+        void watch(Object handle) {
+            Watch w = new Watch(this);
+            w.cleanable = engine.cleaner.register(handle, w);
+            watch = w;
+        }
+
+        void unwatch() {
+            Watch w = watch;
+            if (w != null) {
+                w.cancelled = true;
+                w.cleanable.clean();
+            }
         }
 
         String describe() {
@@ -469,6 +585,24 @@ final class Engine extends Tracker {
 
         String historyText() {
             return String.join("\n  ", history) + "\nacquired at:\n" + Frames.text(acquiredAt);
+        }
+    }
+
+    /** The Cleaner action of one handle. */
+    static final class Watch implements Runnable {
+        final Held held;
+        volatile boolean cancelled;
+        Cleaner.Cleanable cleanable;
+
+        Watch(Held held) {
+            this.held = held;
+        }
+
+        @Override
+        public void run() {
+            if (!cancelled) {
+                held.engine.leaked(held);
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ final class Frames {
     static String text(Throwable t) {
         StackTraceElement[] frames = t.getStackTrace();
         int first = 0;
-        while (first < frames.length && frames[first].getClassName().startsWith("dev.quiesce.")) {
+        while (first < frames.length && isLibrary(frames[first])) {
             first++;
         }
         first = Math.max(0, first - 1);
@@ -37,6 +37,26 @@ final class Frames {
             sb.append("      at ").append(e).append('\n');
         }
         return sb.toString();
+    }
+
+    private static final java.security.CodeSource LIBRARY =
+            dev.quiesce.internal.Tracker.class.getProtectionDomain().getCodeSource();
+    private static final java.util.Map<String, Boolean> LIBRARY_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Whether the frame's class comes from this library's jar (not merely its package: tests share it). */
+    private static boolean isLibrary(StackTraceElement e) {
+        String name = e.getClassName();
+        if (!name.startsWith("dev.quiesce.")) {
+            return false;
+        }
+        return LIBRARY_CLASSES.computeIfAbsent(name, n -> {
+            try {
+                Class<?> c = Class.forName(n, false, Frames.class.getClassLoader());
+                return java.util.Objects.equals(c.getProtectionDomain().getCodeSource(), LIBRARY);
+            } catch (ClassNotFoundException | LinkageError ex) {
+                return false;
+            }
+        });
     }
 
     private static boolean isInternal(StackTraceElement e) {

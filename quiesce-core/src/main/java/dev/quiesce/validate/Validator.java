@@ -1,10 +1,15 @@
 package dev.quiesce.validate;
 
+import dev.quiesce.LockClass;
 import dev.quiesce.Report;
 import dev.quiesce.Srcu;
 import dev.quiesce.internal.Tracker;
 
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -97,6 +102,103 @@ public final class Validator {
      */
     public static long foreignCloses() {
         return Tracker.ENABLED ? engine().foreignCloses.get() : 0;
+    }
+
+    /**
+     * Under this opt-in policy, off by default, a {@link dev.quiesce.ReadSection} that becomes
+     * unreachable while open is ended by the validator after it is reported, so that grace periods
+     * go on. The trade-off: a reader that leaked its handle while still using the protected data
+     * (through another reference) loses its protection — which is why permits and accesses are
+     * never ended this way: that would break exclusion.
+     *
+     * @param end whether to end leaked read sections
+     */
+    public static void setEndLeakedSections(boolean end) {
+        if (Tracker.ENABLED) {
+            engine().endLeaked = end;
+        }
+    }
+
+    /**
+     * Wraps a JDK lock so that it joins the lock graph, as an exclusive lock whose class is the line
+     * that calls this method. Returns {@code lock} itself when validation is off.
+     *
+     * @param lock the lock
+     * @return a lock that reports to the validator, or {@code lock}
+     * @throws NullPointerException if {@code lock} is null
+     */
+    public static Lock wrap(Lock lock) {
+        Objects.requireNonNull(lock, "lock");
+        if (!Tracker.ENABLED) {
+            return lock;
+        }
+        Object cls = engine().lockClass(null, "Lock", lock.getClass().getSimpleName());
+        return new TrackedLock(engine(), lock, lock, cls, Tracker.WRITE, TrackedLock.isReentrant(lock));
+    }
+
+    /**
+     * As {@link #wrap(Lock)}, with an explicit lock class.
+     *
+     * @param lock      the lock
+     * @param lockClass its class
+     * @return a lock that reports to the validator, or {@code lock}
+     * @throws NullPointerException if an argument is null
+     */
+    public static Lock wrap(Lock lock, LockClass lockClass) {
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(lockClass, "lockClass");
+        if (!Tracker.ENABLED) {
+            return lock;
+        }
+        Object cls = engine().lockClass(lockClass, "Lock", lockClass.name());
+        return new TrackedLock(engine(), lock, lock, cls, Tracker.WRITE, TrackedLock.isReentrant(lock));
+    }
+
+    /**
+     * Wraps a JDK read-write lock: its read lock is a shared acquire that may wait behind a writer,
+     * its write lock an exclusive one; both share one lock class (the calling line). Re-entry that
+     * a {@link ReentrantReadWriteLock} allows is not reported; a read-to-write upgrade is. Returns
+     * {@code lock} itself when validation is off.
+     *
+     * @param lock the lock
+     * @return a lock that reports to the validator, or {@code lock}
+     * @throws NullPointerException if {@code lock} is null
+     */
+    public static ReadWriteLock wrap(ReadWriteLock lock) {
+        Objects.requireNonNull(lock, "lock");
+        if (!Tracker.ENABLED) {
+            return lock;
+        }
+        Object cls = engine().lockClass(null, "ReadWriteLock", lock.getClass().getSimpleName());
+        boolean reentrant = lock instanceof ReentrantReadWriteLock;
+        Lock read = new TrackedLock(engine(), lock.readLock(), lock, cls, Tracker.READ, reentrant);
+        Lock write = new TrackedLock(engine(), lock.writeLock(), lock, cls, Tracker.WRITE, reentrant);
+        return new ReadWriteLock() {
+            @Override
+            public Lock readLock() {
+                return read;
+            }
+
+            @Override
+            public Lock writeLock() {
+                return write;
+            }
+        };
+    }
+
+    /**
+     * Wraps an executor so that a task that ends while its thread still holds what the task
+     * acquired and did not {@code detach()} is reported. Returns an {@link ExecutorService} that
+     * delegates lifecycle methods to {@code executor} when it is one. Returns a plain delegating
+     * service (no checks) when validation is off.
+     *
+     * @param executor the executor
+     * @return the wrapping service
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public static ExecutorService wrap(ExecutorService executor) {
+        Objects.requireNonNull(executor, "executor");
+        return Tracker.ENABLED ? new TrackedExecutor(engine(), executor) : executor;
     }
 
     private static Engine engine() {
