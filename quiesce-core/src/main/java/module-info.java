@@ -7,6 +7,8 @@
  * classes and is not part of the API.
  */
 module dev.quiesce {
+    requires jdk.jfr;
+
     exports dev.quiesce;
     exports dev.quiesce.validate;
 }

@@ -56,9 +56,11 @@ public final class ReadSection implements Held {
     public void close() {
         int s = state;
         if (s == OPEN && STATE.compareAndSet(this, OPEN, CLOSED)) {
-            domain.readUnlockUntracked(token);
+            if (!Tracker.ENABLED || Tracker.INSTANCE.claim(record)) {
+                domain.readUnlockUntracked(token);
+            }
             if (Tracker.ENABLED) {
-                Tracker.INSTANCE.released(record);
+                Tracker.INSTANCE.released(record);         // after the count: a report may throw
             }
         } else if (state == CLOSED) {
             throw new IllegalStateException("read section of " + domain + " closed twice");
@@ -136,6 +138,7 @@ public final class ReadSection implements Held {
     private static final VarHandle STATE;
 
     static {
+        HeldRecords.init();
         try {
             STATE = MethodHandles.lookup().findVarHandle(ReadSection.class, "state", int.class);
         } catch (ReflectiveOperationException e) {

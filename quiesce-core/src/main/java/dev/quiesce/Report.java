@@ -35,7 +35,9 @@ public record Report(Kind kind, String source, String message, Throwable cause) 
         /** A handle became unreachable while it still held something. */
         LEAK,
         /** A task ended on an executor while holding what it acquired and did not detach. */
-        TASK_HELD
+        TASK_HELD,
+        /** A handle is still open past the lease it was given. */
+        LEASE_EXPIRED
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Events;
 import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
@@ -237,6 +238,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Condition gpDone = gpLock.newCondition();
     // Touched only by the driver.
     private long gpStartedAt;
+    private Events.GracePeriodEvent gpEvent;
     private long stallReportedFor = -1;
     private long misuseReportedFor = -1;
 
@@ -864,6 +866,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             switch ((int) s & PHASE_MASK) {
                 case IDLE:
                     gpStartedAt = clock.getAsLong();
+                    beginEvent();
                     gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
                     break;
                 case SCAN1: {
@@ -881,11 +884,33 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                         return r;
                     }
                     gpSeq = s + 2;                         // 4k+2 -> 4(k+1): completed
+                    commitEvent(s >>> 2);
                     onGracePeriodCompleted();
                     break;
                 }
                 default:
                     throw new IllegalStateException("corrupt grace-period sequence " + s);
+            }
+        }
+    }
+
+    private void beginEvent() {
+        Events.GracePeriodEvent e = new Events.GracePeriodEvent();
+        if (e.isEnabled()) {
+            e.begin();
+            gpEvent = e;
+        }
+    }
+
+    private void commitEvent(long number) {
+        Events.GracePeriodEvent e = gpEvent;
+        if (e != null) {
+            gpEvent = null;
+            e.end();
+            if (e.shouldCommit()) {
+                e.domain = name;
+                e.number = number;
+                e.commit();
             }
         }
     }
@@ -990,6 +1015,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     private void report(Report.Kind kind, String message, Throwable cause) {
         Report r = new Report(kind, name, message, cause);
+        Events.report(r);
         try {
             reportHandler.accept(r);
         } catch (Throwable t) {

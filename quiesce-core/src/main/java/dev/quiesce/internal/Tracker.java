@@ -78,7 +78,18 @@ public abstract class Tracker {
     public abstract Object acquired(Object cls, Object instance, int mode, Object handle, Runnable forceEnd);
 
     /**
+     * Claims the right to release the handle's acquisition: true for the owner's close, unless the
+     * validator's policy has already ended it (a leaked or expired read section), in which case the
+     * caller must not release it again. Exactly one of the owner and the policy wins. Never throws.
+     *
+     * @param record what {@link #acquired} returned
+     * @return whether the caller should release the counts now
+     */
+    public abstract boolean claim(Object record);
+
+    /**
      * The handle of {@code record} was released, on the current thread (which may not hold it).
+     * Called after {@link #claim} and after the counts changed: reports may throw.
      *
      * @param record what {@link #acquired} returned
      */
@@ -124,6 +135,30 @@ public abstract class Tracker {
      * @return text for a report, empty if none are tracked
      */
     public abstract String describeOpen(Object instance);
+
+    private static volatile java.util.function.Function<Object, Object> recordAccess;
+
+    /**
+     * Called by the primitives' package when its handle classes initialise, so that the validator
+     * can find the record of a handle it is given without handles exposing it as API.
+     *
+     * @param access maps a handle to its record (null if untracked)
+     */
+    public static void registerRecordAccess(java.util.function.Function<Object, Object> access) {
+        recordAccess = access;
+    }
+
+    /**
+     * Returns the record of a handle, or null if it has none (validation was off, or not a handle
+     * of this library).
+     *
+     * @param handle a handle
+     * @return its record, or null
+     */
+    public static Object recordOf(Object handle) {
+        java.util.function.Function<Object, Object> a = recordAccess;
+        return a == null ? null : a.apply(handle);
+    }
 
     private static Tracker load() {
         try {

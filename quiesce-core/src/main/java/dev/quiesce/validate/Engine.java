@@ -110,9 +110,19 @@ final class Engine extends Tracker {
     }
 
     @Override
+    public boolean claim(Object record) {
+        return ((Held) record).claim();
+    }
+
+    @Override
     public void released(Object record) {
         Held h = (Held) record;
         h.unwatch();
+        if (h.endedBy != null) {
+            report(Report.Kind.UNBALANCED, "closed " + h.describe() + " after the validator had ended it ("
+                    + h.endedBy + "); the close did nothing\n  " + h.historyText());
+            return;
+        }
         close(h);
         Thread me = Thread.currentThread();
         Thread owner = h.owner;
@@ -214,7 +224,8 @@ final class Engine extends Tracker {
             return;
         }
         String blocked;
-        if (h.forceEnd != null && endLeaked) {
+        if (h.forceEnd != null && endLeaked && h.claim()) {
+            h.endedBy = "leaked";
             close(h);
             try {
                 h.forceEnd.run();
@@ -230,6 +241,85 @@ final class Engine extends Tracker {
         }
         report(Report.Kind.LEAK, "a handle became unreachable while open: " + h.describe() + "; " + blocked
                 + "\n  " + h.historyText());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Leases
+
+    volatile java.util.function.LongSupplier clock = System::nanoTime;
+    private final Set<Held> leased = ConcurrentHashMap.newKeySet();
+    private volatile Thread leaseChecker;
+
+    void lease(Object record, long nanos) {
+        Held h = (Held) record;
+        if (!h.open) {
+            throw new IllegalStateException("cannot lease a closed handle: " + h.describe());
+        }
+        long now = clock.getAsLong();
+        h.leaseDeadline = nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
+        h.leaseReported = false;
+        h.history.add("leased for " + java.time.Duration.ofNanos(nanos) + " at " + callerSite());
+        leased.add(h);
+        startLeaseChecker();
+    }
+
+    /** Reports every open handle past its lease, once; ends read sections under the policy. */
+    int checkLeases() {
+        long now = clock.getAsLong();
+        int expired = 0;
+        for (Held h : leased) {
+            if (!h.open) {
+                leased.remove(h);
+                continue;
+            }
+            if (h.leaseReported || now - h.leaseDeadline < 0) {
+                continue;
+            }
+            h.leaseReported = true;
+            expired++;
+            String outcome = "it still blocks " + (h.mode == READ_RECURSIVE ? "grace periods" : "writers");
+            if (h.forceEnd != null && endLeaked && h.claim()) {
+                h.endedBy = "lease expired";
+                close(h);
+                leased.remove(h);
+                try {
+                    h.forceEnd.run();
+                    outcome = "the validator's policy has ended it, so grace periods go on";
+                } catch (RuntimeException e) {
+                    outcome = "ending it failed: " + e;
+                }
+            }
+            Thread owner = h.owner;
+            report(Report.Kind.LEASE_EXPIRED, h.describe() + " is past its lease by "
+                    + java.time.Duration.ofNanos(now - h.leaseDeadline) + ", "
+                    + (owner != null ? "held by thread \"" + owner.getName() + "\"" : "detached, held by no thread")
+                    + "; " + outcome + "\n  " + h.historyText());
+        }
+        return expired;
+    }
+
+    private void startLeaseChecker() {
+        if (leaseChecker != null) {
+            return;
+        }
+        synchronized (leased) {
+            if (leaseChecker != null) {
+                return;
+            }
+            Thread t = new Thread(() -> {
+                for (;;) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
+                    try {
+                        checkLeases();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "lease check failed", e);
+                    }
+                }
+            }, "quiesce-validator-leases");
+            t.setDaemon(true);
+            leaseChecker = t;
+            t.start();
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -421,7 +511,9 @@ final class Engine extends Tracker {
 
     private void report(Report.Kind kind, String message, Throwable cause, Throwable where) {
         String text = where == null ? message : message + "\n" + Frames.text(where);
-        handler.accept(new Report(kind, "validator", text, cause));
+        Report r = new Report(kind, "validator", text, cause);
+        dev.quiesce.internal.Events.report(r);
+        handler.accept(r);
     }
 
     private static void log(Report r) {
@@ -549,7 +641,18 @@ final class Engine extends Tracker {
         final List<String> history = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile Thread owner;
         volatile boolean open = true;
+        /** Why the validator ended it (leaked, lease expired), or null. */
+        volatile String endedBy;
+        /** Deadline on the validator's clock, or Long.MIN_VALUE for none. */
+        volatile long leaseDeadline = Long.MIN_VALUE;
+        volatile boolean leaseReported;
+        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Watch watch;
+
+        /** The one release of the counts: the owner's close or the validator's policy, never both. */
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
 
         Held(Engine engine, Node cls, Object instance, int mode, Thread owner, Throwable acquiredAt,
              boolean token, Runnable forceEnd) {

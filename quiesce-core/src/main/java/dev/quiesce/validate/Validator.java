@@ -201,6 +201,64 @@ public final class Validator {
         return Tracker.ENABLED ? new TrackedExecutor(engine(), executor) : executor;
     }
 
+    /**
+     * Gives an open handle a lease: if it is still open when the lease has passed (on the
+     * validator's clock), it is reported once with its acquisition stack and hand-off history — the
+     * seed's "for misbehaving hardware there are timeouts". Under
+     * {@link #setEndLeakedSections(boolean) the policy}, an expired read section is also ended, and
+     * its owner's later {@code close()} returns and is reported instead of releasing twice. A no-op
+     * when validation is off.
+     *
+     * @param handle an open handle of this library
+     * @param lease  how long it may stay open
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code lease} is negative
+     * @throws IllegalStateException if validation is on and the handle is closed or detached
+     */
+    public static void lease(dev.quiesce.Held handle, java.time.Duration lease) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(lease, "lease");
+        if (lease.isNegative()) {
+            throw new IllegalArgumentException("negative lease: " + lease);
+        }
+        if (!Tracker.ENABLED) {
+            return;
+        }
+        Object record = Tracker.recordOf(handle);
+        if (record == null || !handle.isOpen()) {
+            throw new IllegalStateException("cannot lease " + handle + ": it is not an open, tracked handle");
+        }
+        long nanos;
+        try {
+            nanos = lease.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        engine().lease(record, nanos);
+    }
+
+    /**
+     * Checks leases now (a daemon thread also checks them every second) and returns how many
+     * expired since the last check. Tests call it after advancing the {@linkplain #setClock clock}.
+     *
+     * @return the number of handles newly found past their lease; 0 when validation is off
+     */
+    public static int checkLeases() {
+        return Tracker.ENABLED ? engine().checkLeases() : 0;
+    }
+
+    /**
+     * Replaces the validator's clock (nanosecond readings like {@link System#nanoTime()}), which
+     * times leases. Pass {@code null} to restore the real one.
+     *
+     * @param nanoClock the clock, or null
+     */
+    public static void setClock(java.util.function.LongSupplier nanoClock) {
+        if (Tracker.ENABLED) {
+            engine().clock = nanoClock != null ? nanoClock : System::nanoTime;
+        }
+    }
+
     private static Engine engine() {
         return (Engine) Tracker.INSTANCE;
     }
