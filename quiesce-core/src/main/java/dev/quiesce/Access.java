@@ -1,0 +1,98 @@
+package dev.quiesce;
+
+/**
+ * An access to the resource of a {@link Revocable}: taken by {@link Revocable#tryAccess()}, ended
+ * by {@link #close()} on any thread, exactly once. While any access is open, the resource is not
+ * released; {@link Revocable#revoke()} waits for it.
+ *
+ * <pre>{@code
+ * Access<Socket> a = conn.tryAccess();
+ * if (a == null) throw new ClosedChannelException();
+ * Access<Socket> inFlight = a.detach();
+ * executor.execute(() -> {
+ *     try (inFlight) { send(inFlight.get(), msg); }
+ * });
+ * }</pre>
+ *
+ * @param <T> the type of the resource
+ */
+public final class Access<T> implements Held {
+
+    /*
+     * Implementation notes.
+     *
+     * An access is a shared permit of the revocable's semaphore plus the way back to the
+     * revocable: when the close() of this handle released a permit and the semaphore is dead
+     * afterwards, this close() may be the one that must run the release action (a timed revoke()
+     * gave up before the last access ended); Revocable.afterLastAccess() decides, exactly once.
+     */
+
+    private final Revocable<T> owner;
+    private final Permit permit;
+
+    Access(Revocable<T> owner, Permit permit) {
+        this.owner = owner;
+        this.permit = permit;
+    }
+
+    /**
+     * Returns the resource.
+     *
+     * @return the resource
+     * @throws IllegalStateException if this handle is not open (closed or detached)
+     */
+    public T get() {
+        if (!permit.isOpen()) {
+            throw new IllegalStateException("access to " + owner + " is not open (closed or detached)");
+        }
+        return owner.resource();
+    }
+
+    /**
+     * Ends the access, from any thread. A detached handle closes as a no-op. If a revocation that
+     * gave up waiting is pending and this was the last access, the release action runs here, on
+     * this thread; if it throws, the exception goes to every {@code revoke()} that waits or comes
+     * later (and is logged), not to this caller.
+     *
+     * @throws IllegalStateException if this handle was already closed; nothing changes then
+     */
+    @Override
+    public void close() {
+        if (permit.release()) {
+            owner.afterAccessClosed();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return permit.isOpen();
+    }
+
+    /**
+     * Moves the access to a new handle; this handle's {@code close()} becomes a no-op.
+     *
+     * @return a new open handle owning the access
+     * @throws IllegalStateException if this handle is closed or already detached
+     */
+    @Override
+    public Access<T> detach() {
+        return new Access<>(owner, permit.detach());
+    }
+
+    /**
+     * Declares that the calling thread now holds this access; changes no count.
+     *
+     * @return this handle
+     * @throws IllegalStateException if this handle is closed or detached
+     */
+    @Override
+    public Access<T> attach() {
+        permit.attach();
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "Access[" + owner + ", " + (permit.isOpen() ? "open" : "not open") + "]";
+    }
+}

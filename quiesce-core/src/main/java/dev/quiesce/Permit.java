@@ -1,0 +1,187 @@
+package dev.quiesce;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A shared or exclusive permit of a {@link RwSemaphore}: taken by one of its {@code acquire…}
+ * methods, released by {@link #close()} on any thread, exactly once.
+ *
+ * <p>A shared permit may be handed to another thread with {@link #detach()}: the returned handle
+ * owns the permit and the original's {@code close()} becomes a no-op, so a try-with-resources
+ * block around the hand-off stays correct:
+ *
+ * <pre>{@code
+ * try (Permit p = sem.acquireShared()) {
+ *     Permit inFlight = p.detach();
+ *     channel.write(buf, pos, null, handler(() -> inFlight.close()));
+ * }   // p.close() is a no-op here: the completion releases the permit
+ * }</pre>
+ *
+ * <p>An exclusive permit may also be released by another thread (freeze on one thread, thaw on
+ * another), turned into a shared permit atomically with {@link #downgrade()}, or used to kill the
+ * semaphore without ever releasing it with {@link #kill()}. A permit that was downgraded or used
+ * to kill is <em>consumed</em>: like a detached handle, its {@code close()} is a no-op.
+ */
+public final class Permit implements Held {
+
+    /*
+     * Implementation notes.
+     *
+     * A permit remembers where it was counted (`where`): EXCLUSIVE for the exclusive permit, WORD
+     * for a shared permit counted in the semaphore's state word, or the index of the reader cell it
+     * was counted in once the semaphore inflated. Its release undoes exactly that count, so permits
+     * taken before inflation release correctly after it.
+     *
+     * Handle state moves once, by compare-and-set, from OPEN to CLOSED (released through this
+     * handle), DETACHED (another handle owns the count) or CONSUMED (downgraded or killed). Exactly
+     * one of concurrent close() calls releases; the others see CLOSED and throw without changing
+     * any count.
+     */
+
+    private static final int OPEN = 0;
+    private static final int CLOSED = 1;
+    private static final int DETACHED = 2;
+    private static final int CONSUMED = 3;
+
+    private final RwSemaphore semaphore;
+    private final int where;
+    private volatile int state;
+
+    Permit(RwSemaphore semaphore, int where) {
+        this.semaphore = semaphore;
+        this.where = where;
+    }
+
+    /**
+     * Releases the permit, from any thread. A detached or consumed handle closes as a no-op.
+     *
+     * @throws IllegalStateException if this handle was already closed; no count changes
+     */
+    @Override
+    public void close() {
+        release();
+    }
+
+    /**
+     * Releases the permit if this handle owns it.
+     *
+     * @return true if this call released the permit, false for a detached or consumed handle
+     */
+    boolean release() {
+        if (STATE.compareAndSet(this, OPEN, CLOSED)) {
+            semaphore.release(where);
+            return true;
+        }
+        if (state == CLOSED) {
+            throw new IllegalStateException("permit of " + semaphore + " closed twice");
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return state == OPEN;
+    }
+
+    /**
+     * Moves the permit to a new handle; this handle's {@code close()} becomes a no-op.
+     *
+     * @return a new open handle owning the permit
+     * @throws IllegalStateException if this handle is closed, detached or consumed
+     */
+    @Override
+    public Permit detach() {
+        if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
+            throw new IllegalStateException(stateMessage("detach"));
+        }
+        return new Permit(semaphore, where);
+    }
+
+    /**
+     * Declares that the calling thread now holds this permit; changes no count.
+     *
+     * @return this handle
+     * @throws IllegalStateException if this handle is not open
+     */
+    @Override
+    public Permit attach() {
+        if (state != OPEN) {
+            throw new IllegalStateException(stateMessage("attach"));
+        }
+        return this;
+    }
+
+    /**
+     * Returns whether this is an exclusive permit. Stays true after the permit is closed.
+     *
+     * @return whether this permit is exclusive
+     */
+    public boolean isExclusive() {
+        return where == RwSemaphore.EXCLUSIVE_PERMIT;
+    }
+
+    /**
+     * Atomically turns this exclusive permit into a shared one: no writer can get in between.
+     * Readers that were already waiting are let in with it; a writer that was queued keeps
+     * waiting (for this shared permit too). This handle is consumed: its {@code close()} becomes
+     * a no-op, and the returned permit must be closed instead.
+     *
+     * @return a new open shared permit
+     * @throws IllegalStateException if this permit is shared, or not open (closed, detached, or
+     *         already downgraded or killed); nothing changes then
+     */
+    public Permit downgrade() {
+        if (!isExclusive()) {
+            throw new IllegalStateException("cannot downgrade a shared permit of " + semaphore);
+        }
+        if (!STATE.compareAndSet(this, OPEN, CONSUMED)) {
+            throw new IllegalStateException(stateMessage("downgrade"));
+        }
+        return semaphore.downgrade();
+    }
+
+    /**
+     * Kills the semaphore while holding this exclusive permit, without ever releasing it — "begin
+     * write, then abandon writer": as no reader can hold a permit now, the semaphore is dead when
+     * this method returns, and every waiting acquirer is woken and fails. A concurrent
+     * {@link RwSemaphore#kill()} returns too. This handle is consumed: its {@code close()} becomes
+     * a no-op, so it may stay inside a try-with-resources block.
+     *
+     * @throws IllegalStateException if this permit is shared, or not open; nothing changes then
+     */
+    public void kill() {
+        if (!isExclusive()) {
+            throw new IllegalStateException("cannot kill " + semaphore + " with a shared permit");
+        }
+        if (!STATE.compareAndSet(this, OPEN, CONSUMED)) {
+            throw new IllegalStateException(stateMessage("kill with"));
+        }
+        semaphore.killHeld();
+    }
+
+    private String stateMessage(String op) {
+        int s = state;
+        return "cannot " + op + " a permit of " + semaphore + " that is "
+                + (s == CLOSED ? "closed" : s == DETACHED ? "detached (its new handle owns it)"
+                : s == CONSUMED ? "consumed (downgraded, or used to kill)" : "open");
+    }
+
+    @Override
+    public String toString() {
+        int s = state;
+        return "Permit[" + semaphore.name() + ", " + (isExclusive() ? "exclusive" : "shared") + ", "
+                + (s == OPEN ? "open" : s == CLOSED ? "closed" : s == DETACHED ? "detached" : "consumed")
+                + "]";
+    }
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Permit.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

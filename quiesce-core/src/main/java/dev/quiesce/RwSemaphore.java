@@ -1,0 +1,1436 @@
+package dev.quiesce;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * A reader–writer semaphore whose shared permits may be released on any thread, whose exclusive
+ * side fences every shared permit wherever it is, with a writer-favouring, phase-fair policy and
+ * a dead state: the primitive for destroying an object that asynchronous operations still use.
+ *
+ * <pre>{@code
+ * // Every operation on a connection holds a shared permit until it completes, on any thread:
+ * Permit p = conn.lifecycle.tryAcquireShared();
+ * if (p == null) throw new ClosedChannelException();      // closing, or closed
+ * Permit inFlight = p.detach();
+ * conn.sendAsync(msg).whenComplete((r, e) -> inFlight.close());
+ *
+ * // close(): no new operation starts; wait for those in flight; then free for good.
+ * conn.lifecycle.kill();
+ * conn.freeBuffers();
+ * }</pre>
+ *
+ * <h2>Permits</h2>
+ * A shared permit ({@link #acquireShared()} and its forms) may be held by any number of holders
+ * at once; an exclusive permit ({@link #acquireExclusive()} and its forms) by one, and never
+ * together with a shared one. Permits are not owned by threads: {@link Permit#close()} releases a
+ * permit on any thread, and {@link Permit#detach()} hands it over inside a try-with-resources
+ * block. Permits are not reentrant: a thread that holds a shared permit and asks for the
+ * exclusive one waits for itself for ever. Each permit's {@code close()} happens-before the
+ * return of the next exclusive acquire and of {@link #kill()}; an exclusive permit's
+ * {@code close()} happens-before the return of every later acquire.
+ *
+ * <h2>Fairness: writer-favouring and phase-fair</h2>
+ * Once a writer waits, no new shared permit is granted: {@link #tryAcquireShared()} returns null
+ * and blocking readers queue behind it ({@link #isWriterWaiting()} tells a long reader to finish
+ * early). Readers and writers then alternate in <em>phases</em> (Brandenburg and Anderson's
+ * phase-fair reader–writer locks): when the shared holders of the current phase have all released,
+ * the first queued writer enters; when it releases, <em>every</em> reader queued meanwhile enters
+ * at once, even if more writers wait; then the next writer, and so on. Writers are served first
+ * come, first served. So a reader waits for at most one writer phase after the read phase it
+ * arrived in, and a writer waits for at most one read phase per writer ahead of it: no stream of
+ * readers starves a writer and no stream of writers starves readers. A shared permit only fails
+ * for a reason it can name: {@code tryAcquireShared()} returns null only if a writer holds or waits
+ * or the semaphore is killed — a failed {@link #tryAcquireExclusive()} never makes it fail. The
+ * untimed {@code try} forms never wait and never join a queue, so they may overtake queued
+ * acquirers; timed and blocking forms queue.
+ *
+ * <h2>Killing</h2>
+ * {@link #kill()} is Jason Gunthorpe's "abandon writer": from the moment it begins no acquire
+ * succeeds and {@link #isKilled()} is true; acquirers already queued are woken and fail; it
+ * returns once every shared permit, on any thread, and any exclusive permit has been released.
+ * Then the semaphore is dead, for ever: {@code try} forms (timed ones included) return null,
+ * blocking acquires throw {@link IllegalStateException}, async acquires complete exceptionally
+ * with it. {@code kill()} is uninterruptible, like {@code close()}; a second call returns once the
+ * semaphore is dead; {@link #kill(long, TimeUnit)} returning false leaves it killing (it dies when
+ * the last permit is released). {@link Permit#kill()} kills it while holding the exclusive
+ * permit, so that it dies without its writer ever releasing.
+ *
+ * <h2>Footprint and inflation</h2>
+ * One instance per object is normal use. An idle instance made by {@link #create()} is one
+ * object of 32 bytes on a 64-bit JVM with compressed references (a state word and three
+ * references, all null until needed); a name adds the string, settings from the
+ * {@linkplain #builder() builder} add one small object. The first time a thread has to queue, or
+ * readers contend, the semaphore allocates an auxiliary object (a lock and wait queues). Shared
+ * permits are first counted in the state word. When two readers' updates of that word collide,
+ * the semaphore <em>inflates</em>: from then on shared permits are counted in striped, padded
+ * reader cells (as {@link java.util.concurrent.atomic.LongAdder} does), chosen by thread, so that
+ * readers on different cores stop writing one cache line; writers sum the cells. Permits taken
+ * before inflation release correctly after it (a permit remembers where it was counted). An
+ * inflated semaphore <b>never deflates</b>: the cells (a few hundred bytes) stay for its life.
+ *
+ * <h2>Allocation-free shared sections</h2>
+ * Each {@code Permit} is an object. For a shared section acquired and released in one method
+ * where that allocation matters, {@link #tryAcquireSharedToken()} and {@link #releaseShared(long)}
+ * give the same semantics with a {@code long} token, as {@link java.util.concurrent.locks.StampedLock}'s
+ * stamps: no allocation, any thread may release it, but a token released twice cannot always be
+ * detected.
+ *
+ * <h2>Threads</h2>
+ * Blocking methods park (never spin for long) and work on virtual threads without pinning. Async
+ * forms never block: their futures are completed by the thread whose release grants the permit
+ * (or by {@code kill()}); use the {@code …Async} methods of {@link CompletableFuture} to run
+ * dependent work elsewhere. Cancelling such a future withdraws the request; a permit granted to a
+ * cancelled future is released at once. A waiter that times out, is interrupted or is cancelled
+ * leaves no one parked: if it was the writer holding readers back, they enter at once. An
+ * interruptible acquire whose permit was granted at the moment the interrupt arrived returns the
+ * permit with the thread's interrupt status set, rather than losing it. A writer or
+ * killer that waits longer than the {@linkplain Builder#stallThreshold(Duration) stall threshold}
+ * is {@linkplain Report.Kind#STALL reported} once.
+ */
+public final class RwSemaphore {
+
+    /*
+     * Implementation notes.
+     *
+     * State word (`state`, a long):
+     *
+     *   bits  0..31  READERS         shared permits counted in the word
+     *   bit   32     EXCLUSIVE       the exclusive permit is held (or granted to a waiter)
+     *   bit   33     WRITER_WAITING  a writer is queued: new shared acquires fail (writer bias)
+     *   bit   34     READER_QUEUED   a reader is queued: an exclusive release must take the slow path
+     *   bit   35     TENTATIVE       a tryAcquireExclusive() of an inflated semaphore is scanning
+     *   bit   36     INFLATED        new shared permits count in the reader cells
+     *   bit   37     KILLING         kill() has begun: nothing is acquired any more
+     *   bit   38     DEAD            killing, and every permit has been released
+     *
+     * Shared permits are counted either in READERS or, after inflation, in one cell of
+     * `aux.cells` (cell c at index (c + 1) * STRIDE, 128 bytes apart, one stride of padding at
+     * each end). A permit records where it counted (Permit.where) and its release undoes exactly
+     * that count, so each cell is >= 0 at all times and the number of shared holders is
+     * READERS + sum(cells) minus the transient increments of readers that are backing out.
+     *
+     * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
+     * readers is set; an exclusive acquire CASes 0 -> EXCLUSIVE; releases CAS the count or the
+     * bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
+     * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
+     * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
+     * either fails its CAS or sees them and takes the lock too: no wake-up is lost. Waiters are
+     * granted their permit by the granting thread (a direct hand-off: the state already counts
+     * them when they wake), then unparked (or their future completed) after the lock is dropped.
+     *
+     * Inflated readers (after SRCU's and BRAVO's reader side, BRAVO: USENIX ATC 2019): a reader
+     * adds 1 to its cell, then reads the state; if a blocking bit is set it subtracts 1 again and
+     * fails. A writer sets WRITER_WAITING (or a killer KILLING) and then sums the cells. All of
+     * these are volatile accesses, so in their total order either the reader's add precedes the
+     * writer's sum (the writer sees the reader) or the writer's bit precedes the reader's state
+     * read (the reader backs out): Dekker's argument. A reader that leaves (release or back-out)
+     * and then sees WRITER_WAITING or KILLING takes the lock and re-runs dispatch(), so the
+     * writer parked on a non-zero sum is granted by whichever release or back-out is last.
+     *
+     * TENTATIVE exists for one case: tryAcquireExclusive() of an inflated semaphore must claim the
+     * word before it sums the cells, but a claim that then fails must not make a concurrent
+     * tryAcquireShared() fail (an EXCLUSIVE that is backed out would). So it sets TENTATIVE, sums,
+     * and then either turns TENTATIVE into EXCLUSIVE or clears it. A reader that added to its cell
+     * and sees TENTATIVE waits (a few instructions of the other thread) for the outcome instead of
+     * failing; the Dekker argument above shows that the scan sees every reader that did not see
+     * TENTATIVE.
+     *
+     * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
+     * multiprocessor real-time systems", 2010, PF-RW): readers queue while EXCLUSIVE or
+     * WRITER_WAITING is set. An exclusive release (or downgrade) admits every queued reader at
+     * once, even with writers queued (their READERS are added to the word in the same CAS that
+     * clears EXCLUSIVE); dispatch() with neither EXCLUSIVE nor TENTATIVE set grants the first
+     * queued writer once READERS and the cells are zero, and admits queued readers only when no
+     * writer is queued. So phases alternate, writers FIFO.
+     *
+     * Killing: KILLING is set under the lock; dispatch() then fails every queued acquirer and sets
+     * DEAD once READERS, EXCLUSIVE, TENTATIVE and the cells are all zero, waking the killers.
+     * Releases that see KILLING take the lock, so the last one makes the semaphore dead even when
+     * no killer waits any more (kill with a timeout that expired).
+     *
+     * Happens-before: a release is a volatile write (CAS) of the word or of a cell that the
+     * granting path reads (volatile) before the next exclusive acquire returns; DEAD is written
+     * after those reads, and kill() returns after reading DEAD.
+     */
+
+    private static final long READERS = 0xFFFF_FFFFL;
+    private static final long EXCLUSIVE = 1L << 32;
+    private static final long WRITER_WAITING = 1L << 33;
+    private static final long READER_QUEUED = 1L << 34;
+    private static final long TENTATIVE = 1L << 35;
+    private static final long INFLATED = 1L << 36;
+    private static final long KILLING = 1L << 37;
+    private static final long DEAD = 1L << 38;
+
+    /** Bits under which no new shared permit is granted. */
+    private static final long BLOCKS_READERS = EXCLUSIVE | WRITER_WAITING | KILLING;
+    /** Bits telling a leaving reader that someone may wait for the readers to drain. */
+    private static final long DRAIN_WAITED = WRITER_WAITING | KILLING;
+
+    /** Permit.where of the exclusive permit. */
+    static final int EXCLUSIVE_PERMIT = -2;
+    /** Permit.where of a shared permit counted in the state word. */
+    static final int WORD = -1;
+    // Results of tryShared() besides a location (>= WORD).
+    private static final int BLOCKED = -3;
+    private static final int KILLED = -4;
+
+    private static final int STRIDE = 16;          // longs per cell: 128 bytes
+    private static final int CELL_COUNT = cellCount();
+
+    // Wait modes.
+    private static final int UNINTERRUPTIBLE = 0;
+    private static final int INTERRUPTIBLE = 1;
+    private static final int TIMED = 2;
+
+    private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
+    private static final System.Logger LOG = System.getLogger("dev.quiesce");
+    private static final Settings DEFAULT_SETTINGS =
+            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, RwSemaphore::logReport);
+
+    private volatile long state;
+    /** Null for a generated name; see name(). */
+    private final String name;
+    /** Null for the defaults, so that an idle default instance owns nothing else. */
+    private final Settings settings;
+    /** Created on first need: wait queues, the lock, the reader cells. Never removed. */
+    private volatile Aux aux;
+
+    private RwSemaphore(String name, Settings settings) {
+        this.name = name;
+        this.settings = settings;
+    }
+
+    /**
+     * Creates a semaphore with default settings and a generated name.
+     *
+     * @return a new semaphore
+     */
+    public static RwSemaphore create() {
+        return new RwSemaphore(null, null);
+    }
+
+    /**
+     * Creates a semaphore with default settings.
+     *
+     * @param name a label for diagnostics; not a key
+     * @return a new semaphore
+     * @throws NullPointerException if {@code name} is null
+     */
+    public static RwSemaphore create(String name) {
+        return new RwSemaphore(Objects.requireNonNull(name, "name"), null);
+    }
+
+    /**
+     * Returns a builder for a semaphore with non-default settings.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns this semaphore's name (a label, not a key): the one it was given, or
+     * {@code "rwsem@"} and its identity hash code in hexadecimal.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name != null ? name : "rwsem@" + Integer.toHexString(System.identityHashCode(this));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Shared side
+
+    /**
+     * Acquires a shared permit if one is available now: no writer holds or waits and the
+     * semaphore is not killed. Never blocks and never joins a queue. Never fails for any other
+     * reason: a concurrent {@code tryAcquireExclusive()} that fails does not make it fail.
+     *
+     * @return an open shared permit, or null if a writer holds or waits, or the semaphore is
+     *         killing or dead (null does not say which)
+     */
+    public Permit tryAcquireShared() {
+        int w = tryShared();
+        return w >= WORD ? new Permit(this, w) : null;
+    }
+
+    /**
+     * As {@link #tryAcquireShared()}, without allocating: returns a token for
+     * {@link #releaseShared(long)} instead of a {@link Permit}, as
+     * {@link java.util.concurrent.locks.StampedLock#tryReadLock()} does. The token may be released
+     * on any thread, exactly once; a second release of a valid token is detected only when the
+     * count it undoes is already zero.
+     *
+     * @return a non-zero token, or 0 if a writer holds or waits, or the semaphore is killed
+     */
+    public long tryAcquireSharedToken() {
+        int w = tryShared();
+        return w >= WORD ? w + 2L : 0L;
+    }
+
+    /**
+     * Releases a shared permit taken by {@link #tryAcquireSharedToken()}, on any thread.
+     *
+     * @param token what {@code tryAcquireSharedToken()} returned
+     * @throws IllegalArgumentException if this semaphore cannot have returned {@code token}; no
+     *         count changes
+     * @throws IllegalStateException if the count it would undo is zero (a token released twice);
+     *         no count changes
+     */
+    public void releaseShared(long token) {
+        Aux a = aux;
+        long[] cells = a == null ? null : a.cells;
+        long maxToken = cells == null ? 1L : CELL_COUNT + 1L;
+        if (token < 1L || token > maxToken) {
+            throw new IllegalArgumentException(badTokenMessage(token));
+        }
+        release((int) (token - 2L));
+    }
+
+    /**
+     * Acquires a shared permit, waiting while a writer holds or waits (phase-fair: see the class
+     * documentation).
+     *
+     * @return an open shared permit
+     * @throws InterruptedException if interrupted before or while waiting; nothing is acquired
+     * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
+     */
+    public Permit acquireShared() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return acquire(false, INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * As {@link #acquireShared()}, ignoring interrupts; the interrupt status is set again on
+     * return if the thread was interrupted while waiting.
+     *
+     * @return an open shared permit
+     * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
+     */
+    public Permit acquireSharedUninterruptibly() {
+        try {
+            return acquire(false, UNINTERRUPTIBLE, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible wait threw", e);
+        }
+    }
+
+    /**
+     * As {@link #acquireShared()}, waiting at most the given time; a non-positive timeout does
+     * not wait ({@link #tryAcquireShared()}).
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return an open shared permit, or null on timeout or if the semaphore is killed
+     * @throws InterruptedException if interrupted before or while waiting; nothing is acquired
+     * @throws NullPointerException if {@code unit} is null
+     */
+    public Permit tryAcquireShared(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = deadline(timeout, unit);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return timeout <= 0 ? tryAcquireShared() : acquire(false, TIMED, deadline);
+    }
+
+    /**
+     * Requests a shared permit without blocking. The future completes with the permit when it is
+     * granted — at once if available — on the thread that grants it, or exceptionally with
+     * {@link IllegalStateException} if the semaphore is or gets killed first. Cancelling the
+     * future withdraws the request (a permit granted concurrently is released).
+     *
+     * @return a future of an open shared permit
+     */
+    public CompletableFuture<Permit> acquireSharedAsync() {
+        return acquireAsync(false);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Exclusive side
+
+    /**
+     * Acquires the exclusive permit if it is free now: no permit is held and no one is queued.
+     * Never blocks and never joins a queue; a failed call leaves no trace (readers are not held
+     * back by it).
+     *
+     * @return the open exclusive permit, or null if it is held, shared permits are held,
+     *         acquirers are queued, or the semaphore is killed
+     */
+    public Permit tryAcquireExclusive() {
+        for (;;) {
+            long s = state;
+            if ((s & ~INFLATED) != 0) {
+                return null;
+            }
+            if (s == 0) {
+                if (STATE.compareAndSet(this, 0L, EXCLUSIVE)) {
+                    return new Permit(this, EXCLUSIVE_PERMIT);
+                }
+                continue;
+            }
+            // Inflated and the word is idle: claim tentatively, then sum the cells. A reader
+            // whose add precedes our claim is seen by the sum; one whose state read follows the
+            // claim sees TENTATIVE and waits for the outcome instead of failing.
+            Aux a = aux;
+            if (cellSum(a) != 0) {
+                return null;
+            }
+            if (!STATE.compareAndSet(this, s, s | TENTATIVE)) {
+                continue;
+            }
+            boolean free = cellSum(a) == 0;
+            long t;
+            long n;
+            do {
+                t = state;
+                n = t & ~TENTATIVE;
+                if (free && (t & KILLING) == 0) {
+                    n |= EXCLUSIVE;
+                }
+            } while (!STATE.compareAndSet(this, t, n));
+            if ((n & EXCLUSIVE) != 0) {
+                return new Permit(this, EXCLUSIVE_PERMIT);
+            }
+            // Backed out: whoever queued or began killing while we scanned was not served.
+            if ((n & (DRAIN_WAITED | READER_QUEUED)) != 0) {
+                signal(a);
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Acquires the exclusive permit, waiting until every shared permit, wherever it is, and any
+     * exclusive permit has been released. From the moment it waits, new shared acquires fail or
+     * queue behind it.
+     *
+     * @return the open exclusive permit
+     * @throws InterruptedException if interrupted before or while waiting; nothing is acquired,
+     *         and the readers it held back proceed
+     * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
+     */
+    public Permit acquireExclusive() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return acquire(true, INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * As {@link #acquireExclusive()}, ignoring interrupts; the interrupt status is set again on
+     * return if the thread was interrupted while waiting.
+     *
+     * @return the open exclusive permit
+     * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
+     */
+    public Permit acquireExclusiveUninterruptibly() {
+        try {
+            return acquire(true, UNINTERRUPTIBLE, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible wait threw", e);
+        }
+    }
+
+    /**
+     * As {@link #acquireExclusive()}, waiting at most the given time; a non-positive timeout does
+     * not wait ({@link #tryAcquireExclusive()}). On timeout the readers it held back proceed.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return the open exclusive permit, or null on timeout or if the semaphore is killed
+     * @throws InterruptedException if interrupted before or while waiting; nothing is acquired
+     * @throws NullPointerException if {@code unit} is null
+     */
+    public Permit tryAcquireExclusive(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = deadline(timeout, unit);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return timeout <= 0 ? tryAcquireExclusive() : acquire(true, TIMED, deadline);
+    }
+
+    /**
+     * Requests the exclusive permit without blocking; see {@link #acquireSharedAsync()} for how
+     * the future completes. While the request is queued, new shared acquires fail or queue.
+     *
+     * @return a future of the open exclusive permit
+     */
+    public CompletableFuture<Permit> acquireExclusiveAsync() {
+        return acquireAsync(true);
+    }
+
+    /**
+     * Returns whether a writer is queued for the exclusive permit — a long reader's cue to finish
+     * early. A snapshot; false while a writer holds the permit with no other writer queued.
+     *
+     * @return whether a writer waits
+     */
+    public boolean isWriterWaiting() {
+        return (state & WRITER_WAITING) != 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Killing
+
+    /**
+     * Kills the semaphore: from the moment this method begins nothing is acquired any more and
+     * {@link #isKilled()} is true; queued acquirers are woken and fail; then it waits until every
+     * shared permit, on any thread, and any exclusive permit has been released, and returns with
+     * the semaphore dead for ever. Uninterruptible, like {@code close()}: the interrupt status is
+     * set again on return if the thread was interrupted while waiting. Idempotent: a later or
+     * concurrent call returns once the semaphore is dead.
+     *
+     * <p>Do not call it while holding a permit of this semaphore on the same path: it would wait
+     * for itself. To kill while holding the exclusive permit, use {@link Permit#kill()}.
+     */
+    public void kill() {
+        try {
+            killAndWait(UNINTERRUPTIBLE, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible wait threw", e);
+        }
+    }
+
+    /**
+     * As {@link #kill()}, waiting at most the given time for the permits to be released. On
+     * timeout the semaphore stays killing: nothing is acquired any more, and it dies when the
+     * last permit is released. A non-positive timeout does not wait.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return true if the semaphore is dead, false on timeout
+     * @throws InterruptedException if interrupted before or while waiting; it stays killing
+     * @throws NullPointerException if {@code unit} is null
+     */
+    public boolean kill(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = deadline(timeout, unit);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return killAndWait(TIMED, deadline);
+    }
+
+    /**
+     * Returns whether killing has begun (it may still wait for permits to be released). Once true,
+     * stays true, and nothing is acquired any more.
+     *
+     * @return whether {@code kill()} has begun
+     */
+    public boolean isKilled() {
+        return (state & KILLING) != 0;
+    }
+
+    /** For tests: inflates now, as reader contention would. */
+    void inflateNow() {
+        inflate();
+    }
+
+    /** For tests: whether shared permits now count in the reader cells. */
+    boolean isInflated() {
+        return (state & INFLATED) != 0;
+    }
+
+    /** For tests: how many acquirers of the given kind are queued. */
+    int queued(boolean exclusive) {
+        Aux a = aux;
+        if (a == null) {
+            return 0;
+        }
+        a.lock.lock();
+        try {
+            return exclusive ? a.writers.size() : a.readers.size();
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
+    /** For tests: how many kill() calls wait. */
+    int killersWaiting() {
+        Aux a = aux;
+        if (a == null) {
+            return 0;
+        }
+        a.lock.lock();
+        try {
+            return a.killers.size();
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
+    /** Returns whether the semaphore is dead: killed, with every permit released. */
+    boolean isDead() {
+        return (state & DEAD) != 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals: the shared fast path
+
+    /** Tries to count a shared permit; returns where it counted (>= WORD), BLOCKED or KILLED. */
+    private int tryShared() {
+        for (;;) {
+            long s = state;
+            if ((s & BLOCKS_READERS) != 0) {
+                return (s & KILLING) != 0 ? KILLED : BLOCKED;
+            }
+            if ((s & INFLATED) != 0) {
+                return tryCell(aux);
+            }
+            if ((s & READERS) == READERS) {
+                throw new IllegalStateException(this + " has too many shared permits");
+            }
+            if (STATE.compareAndSet(this, s, s + 1)) {
+                return WORD;
+            }
+            // Lost a race. If it was with another reader, readers contend on this word: inflate.
+            long t = state;
+            if ((t & (BLOCKS_READERS | INFLATED)) == 0 && (t & READERS) != (s & READERS)) {
+                inflate();
+            }
+        }
+    }
+
+    /** The shared acquire of an inflated semaphore (see "Inflated readers" in the notes). */
+    private int tryCell(Aux a) {
+        long[] cells = a.cells;            // written before INFLATED was set
+        int c = cellIndex();
+        int at = (c + 1) * STRIDE;
+        CELLS.getAndAdd(cells, at, 1L);
+        for (int spins = 0;; spins++) {
+            // Our add precedes this read in the total order of volatile accesses. A writer that
+            // set WRITER_WAITING (or a killer KILLING, a try-writer TENTATIVE) before it is seen
+            // here; one that sets it after will sum the cells after our add and see us.
+            long s = state;
+            if ((s & BLOCKS_READERS) != 0) {
+                CELLS.getAndAdd(cells, at, -1L);
+                // Back-out: a writer or killer may have summed the cells with our add in them.
+                if ((state & DRAIN_WAITED) != 0) {
+                    signal(a);
+                }
+                return (s & KILLING) != 0 ? KILLED : BLOCKED;
+            }
+            if ((s & TENTATIVE) == 0) {
+                return c;
+            }
+            // A tryAcquireExclusive() is scanning: its outcome decides ours, in a few steps.
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void inflate() {
+        Aux a = aux();
+        if (a.cells == null) {
+            a.lock.lock();
+            try {
+                if (a.cells == null) {
+                    a.cells = new long[(CELL_COUNT + 2) * STRIDE];
+                }
+            } finally {
+                a.lock.unlock();
+            }
+        }
+        // The CAS publishes the cells (written before it) to every reader that sees INFLATED.
+        for (;;) {
+            long s = state;
+            if ((s & INFLATED) != 0 || STATE.compareAndSet(this, s, s | INFLATED)) {
+                return;
+            }
+        }
+    }
+
+    private static int cellIndex() {
+        @SuppressWarnings("deprecation")   // getId(): threadId() is Java 19+
+        long id = Thread.currentThread().getId();
+        return (int) ((id * 0x9E3779B97F4A7C15L) >>> 40) & (CELL_COUNT - 1);
+    }
+
+    private static long cellSum(Aux a) {
+        long[] cells = a == null ? null : a.cells;
+        if (cells == null) {
+            return 0L;
+        }
+        long sum = 0L;
+        for (int c = 0; c < CELL_COUNT; c++) {
+            sum += (long) CELLS.getVolatile(cells, (c + 1) * STRIDE);
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals: releases
+
+    /** Undoes the count of a permit counted at {@code where}. */
+    void release(int where) {
+        if (where == EXCLUSIVE_PERMIT) {
+            releaseExclusive();
+        } else if (where == WORD) {
+            releaseWord();
+        } else {
+            releaseCell(where);
+        }
+    }
+
+    private void releaseWord() {
+        for (;;) {
+            long s = state;
+            if ((s & READERS) == 0) {
+                throw new IllegalStateException(overReleaseMessage());
+            }
+            long n = s - 1;
+            if (STATE.compareAndSet(this, s, n)) {
+                // The last word reader hands over to a writer or killer that waits for it.
+                if ((n & READERS) == 0 && (n & DRAIN_WAITED) != 0) {
+                    signal(aux);
+                }
+                return;
+            }
+        }
+    }
+
+    private void releaseCell(int c) {
+        Aux a = aux;
+        long[] cells = a.cells;
+        int at = (c + 1) * STRIDE;
+        for (;;) {
+            long v = (long) CELLS.getVolatile(cells, at);
+            if (v <= 0) {
+                throw new IllegalStateException(overReleaseMessage());
+            }
+            if (CELLS.compareAndSet(cells, at, v, v - 1)) {
+                break;
+            }
+        }
+        // Our decrement precedes this read. A writer that sets WRITER_WAITING after it sums the
+        // cells after our decrement; one that set it before is seen here, and we re-run dispatch.
+        if ((state & DRAIN_WAITED) != 0) {
+            signal(a);
+        }
+    }
+
+    private void releaseExclusive() {
+        for (;;) {
+            long s = state;
+            if ((s & EXCLUSIVE) == 0) {
+                throw new IllegalStateException(overReleaseMessage());
+            }
+            if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
+                break;
+            }
+            if (STATE.compareAndSet(this, s, s & ~EXCLUSIVE)) {
+                return;
+            }
+        }
+        Aux a = aux;                       // waiter bits are set only after aux exists
+        Waiter fired;
+        a.lock.lock();
+        try {
+            endWritePhase(a, 0);
+            dispatch(a);
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+    }
+
+    /**
+     * Under the lock: clears EXCLUSIVE, adds {@code extra} shared permits to the word, and admits
+     * every queued reader in the same step (the end of a write phase).
+     */
+    private void endWritePhase(Aux a, int extra) {
+        for (;;) {
+            long s = state;
+            int queued = (s & KILLING) != 0 ? 0 : a.readers.size();
+            long n = (s & ~EXCLUSIVE) + extra + queued;
+            if (queued > 0) {
+                n &= ~READER_QUEUED;
+            }
+            if (STATE.compareAndSet(this, s, n)) {
+                if (queued > 0) {
+                    grantAllReaders(a);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Implements {@link Permit#downgrade()}; the caller held the exclusive permit. */
+    Permit downgrade() {
+        for (;;) {
+            long s = state;
+            if ((s & EXCLUSIVE) == 0) {
+                throw new IllegalStateException("downgrade of " + this + " without the exclusive permit");
+            }
+            if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
+                break;
+            }
+            if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) + 1)) {
+                return new Permit(this, WORD);
+            }
+        }
+        Aux a = aux;
+        Waiter fired;
+        a.lock.lock();
+        try {
+            endWritePhase(a, 1);
+            dispatch(a);
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+        return new Permit(this, WORD);
+    }
+
+    /** Implements {@link Permit#kill()}; the caller held the exclusive permit. */
+    void killHeld() {
+        Aux a = aux();
+        Waiter fired;
+        a.lock.lock();
+        try {
+            for (;;) {
+                long s = state;
+                // With the exclusive permit held no shared permit exists: dead at once.
+                if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) | KILLING | DEAD)) {
+                    break;
+                }
+            }
+            dispatch(a);
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+    }
+
+    /** Takes the lock and re-runs dispatch(): a reader left, or a try-writer backed out. */
+    private void signal(Aux a) {
+        Waiter fired;
+        a.lock.lock();
+        try {
+            dispatch(a);
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+    }
+
+    /**
+     * Under the lock: makes the waiter bits match the queues and grants whatever the state
+     * allows (see "Phase-fair policy" and "Killing" in the notes). Granted and failed waiters are
+     * pushed on the fired list, to be woken after the lock is released.
+     */
+    private void dispatch(Aux a) {
+        for (;;) {
+            long s = state;
+            if ((s & KILLING) != 0) {
+                a.failAll();
+                long n = s & ~(WRITER_WAITING | READER_QUEUED);
+                // KILLING blocks every acquire and every reader that adds to a cell backs out, so
+                // a zero sum read after KILLING stays zero.
+                if ((n & DEAD) == 0 && (n & (READERS | EXCLUSIVE | TENTATIVE)) == 0 && cellSum(a) == 0) {
+                    n |= DEAD;
+                }
+                if (n == s || STATE.compareAndSet(this, s, n)) {
+                    if ((n & DEAD) != 0) {
+                        a.releaseKillers();
+                    }
+                    return;
+                }
+                continue;
+            }
+            long bits = (a.writers.isEmpty() ? 0 : WRITER_WAITING) | (a.readers.isEmpty() ? 0 : READER_QUEUED);
+            long n = (s & ~(WRITER_WAITING | READER_QUEUED)) | bits;
+            if (n != s) {
+                // Bits first: the sums below must be read while WRITER_WAITING is published.
+                STATE.compareAndSet(this, s, n);
+                continue;
+            }
+            if ((s & (EXCLUSIVE | TENTATIVE)) != 0) {
+                return;                    // the holder's release (or the try-writer) re-runs us
+            }
+            Waiter w = a.writers.peekFirst();
+            if (w != null) {
+                // WRITER_WAITING has been set since before this read, so every reader that adds
+                // to a cell after the sum below backs out.
+                if ((s & READERS) != 0 || cellSum(a) != 0) {
+                    return;                // the last reader to leave re-runs us
+                }
+                long g = s | EXCLUSIVE;
+                if (a.writers.size() == 1) {
+                    g &= ~WRITER_WAITING;
+                }
+                if (STATE.compareAndSet(this, s, g)) {
+                    a.writers.pollFirst();
+                    a.fire(w, new Permit(this, EXCLUSIVE_PERMIT));
+                    return;
+                }
+                continue;
+            }
+            if (!a.readers.isEmpty()) {
+                int queued = a.readers.size();
+                if (STATE.compareAndSet(this, s, (s & ~READER_QUEUED) + queued)) {
+                    grantAllReaders(a);
+                    return;
+                }
+                continue;
+            }
+            return;
+        }
+    }
+
+    private void grantAllReaders(Aux a) {
+        for (Waiter r; (r = a.readers.pollFirst()) != null; ) {
+            a.fire(r, new Permit(this, WORD));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals: queueing and waiting
+
+    private Permit acquire(boolean exclusive, int mode, long deadline) throws InterruptedException {
+        if (exclusive) {
+            Permit p = tryAcquireExclusive();
+            if (p != null) {
+                return p;
+            }
+        } else {
+            int w = tryShared();
+            if (w >= WORD) {
+                return new Permit(this, w);
+            }
+        }
+        Waiter node = new Waiter(exclusive ? Waiter.WRITER : Waiter.READER, Thread.currentThread(), null);
+        if (!enqueue(node)) {
+            if (mode == TIMED) {
+                return null;
+            }
+            throw killedError();
+        }
+        if (node.permit != null && node.status == Waiter.GRANTED) {
+            return node.permit;
+        }
+        if (!await(node, mode, deadline)) {
+            return null;                   // timed out
+        }
+        if (node.status == Waiter.GRANTED) {
+            return node.permit;
+        }
+        if (mode == TIMED) {
+            return null;
+        }
+        throw killedError();
+    }
+
+    private CompletableFuture<Permit> acquireAsync(boolean exclusive) {
+        Permit p = exclusive ? tryAcquireExclusive() : tryAcquireShared();
+        if (p != null) {
+            return CompletableFuture.completedFuture(p);
+        }
+        CompletableFuture<Permit> f = new CompletableFuture<>();
+        Waiter node = new Waiter(exclusive ? Waiter.WRITER : Waiter.READER, null, f);
+        if (!enqueue(node)) {
+            f.completeExceptionally(killedError());
+            return f;
+        }
+        // A user's cancel() (or any exceptional completion by others) withdraws the request.
+        f.whenComplete((v, e) -> {
+            if (e != null) {
+                cancel(node);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Queues the waiter, or grants it at once. Returns false if the semaphore is killed (the
+     * waiter is not queued), true otherwise; the waiter is granted (status GRANTED, possibly
+     * already fired) or queued.
+     */
+    private boolean enqueue(Waiter node) {
+        Aux a = aux();
+        for (;;) {
+            boolean retryFast = false;
+            boolean killed = false;
+            Waiter fired;
+            a.lock.lock();
+            try {
+                long s = state;
+                if ((s & KILLING) != 0) {
+                    killed = true;
+                } else if (node.kind == Waiter.WRITER) {
+                    // A queued writer is always granted by dispatch(), even when the permit is free
+                    // now: that way an inflated semaphore's cells are summed under WRITER_WAITING.
+                    if ((s & WRITER_WAITING) == 0 && !STATE.compareAndSet(this, s, s | WRITER_WAITING)) {
+                        continue;
+                    }
+                    a.writers.addLast(node);
+                    dispatch(a);
+                } else if ((s & BLOCKS_READERS) == 0) {
+                    retryFast = true;      // free again: take the fast path, outside the lock
+                } else {
+                    if ((s & READER_QUEUED) == 0 && !STATE.compareAndSet(this, s, s | READER_QUEUED)) {
+                        continue;
+                    }
+                    a.readers.addLast(node);
+                }
+                fired = a.takeFired();
+            } finally {
+                a.lock.unlock();
+            }
+            wake(fired);
+            if (killed) {
+                return false;
+            }
+            if (!retryFast) {
+                return true;
+            }
+            int w = tryShared();
+            if (w >= WORD) {
+                grantDirect(node, new Permit(this, w));
+                return true;
+            }
+            if (w == KILLED) {
+                return false;
+            }
+        }
+    }
+
+    private static void grantDirect(Waiter node, Permit p) {
+        node.permit = p;
+        node.status = Waiter.GRANTED;
+        if (node.future != null) {
+            node.future.complete(p);       // a fresh future that no one else can have completed
+        }
+    }
+
+    /**
+     * Waits until the node is granted or failed. Returns false if it timed out (the node is
+     * withdrawn); throws InterruptedException if interrupted in an interruptible mode before it
+     * was granted or failed (the node is withdrawn).
+     */
+    private boolean await(Waiter node, int mode, long deadline) throws InterruptedException {
+        boolean interrupted = false;
+        Settings st = settings();
+        boolean watchStall = node.kind != Waiter.READER;
+        long stallStart = watchStall ? st.clock.getAsLong() : 0L;
+        long slice = Math.max(st.stallNanos / 4, TimeUnit.MILLISECONDS.toNanos(1));
+        try {
+            while (node.status == Waiter.WAITING) {
+                long park = Long.MAX_VALUE;
+                if (mode == TIMED) {
+                    park = deadline - System.nanoTime();
+                    if (park <= 0L) {
+                        if (cancel(node)) {
+                            return false;
+                        }
+                        break;             // granted or failed meanwhile
+                    }
+                }
+                if (watchStall) {
+                    park = Math.min(park, slice);
+                }
+                if (park == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, park);
+                }
+                if (Thread.interrupted()) {
+                    if (mode == UNINTERRUPTIBLE) {
+                        interrupted = true;
+                    } else if (cancel(node)) {
+                        throw new InterruptedException();
+                    } else {
+                        interrupted = true; // granted meanwhile: keep the permit, keep the status
+                    }
+                }
+                if (watchStall && node.status == Waiter.WAITING
+                        && st.clock.getAsLong() - stallStart >= st.stallNanos) {
+                    watchStall = false;    // once per wait
+                    reportStall(st, node, st.clock.getAsLong() - stallStart);
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Withdraws a waiting node; returns false if it was already granted or failed. */
+    private boolean cancel(Waiter node) {
+        Aux a = aux;
+        Waiter fired;
+        a.lock.lock();
+        try {
+            if (node.status != Waiter.WAITING) {
+                return false;
+            }
+            node.status = Waiter.CANCELLED;
+            if (node.kind == Waiter.WRITER) {
+                a.writers.remove(node);
+            } else if (node.kind == Waiter.READER) {
+                a.readers.remove(node);
+            } else {
+                a.killers.remove(node);
+            }
+            // If it was the writer holding readers back, dispatch() lets them in now.
+            dispatch(a);
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+        return true;
+    }
+
+    private boolean killAndWait(int mode, long deadline) throws InterruptedException {
+        Aux a = aux();
+        Waiter node = null;
+        Waiter fired;
+        a.lock.lock();
+        try {
+            for (;;) {
+                long s = state;
+                if ((s & KILLING) != 0 || STATE.compareAndSet(this, s, s | KILLING)) {
+                    break;
+                }
+            }
+            dispatch(a);
+            if ((state & DEAD) == 0 && (mode != TIMED || deadline - System.nanoTime() > 0L)) {
+                node = new Waiter(Waiter.KILLER, Thread.currentThread(), null);
+                a.killers.add(node);
+            }
+            fired = a.takeFired();
+        } finally {
+            a.lock.unlock();
+        }
+        wake(fired);
+        if (node == null) {
+            return isDead();
+        }
+        return await(node, mode, deadline) && isDead();
+    }
+
+    /** Unparks or completes each fired waiter; runs outside the lock. */
+    private void wake(Waiter w) {
+        while (w != null) {
+            Waiter next = w.nextFired;
+            w.nextFired = null;
+            if (w.future != null) {
+                if (w.status == Waiter.GRANTED) {
+                    if (!w.future.complete(w.permit)) {
+                        w.permit.close();  // the future was cancelled before the grant landed
+                    }
+                } else {
+                    w.future.completeExceptionally(killedError());
+                }
+            } else {
+                LockSupport.unpark(w.thread);
+            }
+            w = next;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Helpers
+
+    private Aux aux() {
+        Aux a = aux;
+        if (a == null) {
+            a = new Aux();
+            if (!AUX.compareAndSet(this, null, a)) {
+                a = aux;
+            }
+        }
+        return a;
+    }
+
+    private Settings settings() {
+        return settings != null ? settings : DEFAULT_SETTINGS;
+    }
+
+    private static long deadline(long timeout, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        long nanos = Math.min(unit.toNanos(timeout), MAX_WAIT_NANOS);
+        return System.nanoTime() + nanos;
+    }
+
+    private static int cellCount() {
+        int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
+        return Math.max(2, Math.min(n, 64));
+    }
+
+    private IllegalStateException killedError() {
+        return new IllegalStateException(this + " is killed: nothing can be acquired any more");
+    }
+
+    private String overReleaseMessage() {
+        return "a permit or token of " + this + " was released more often than acquired";
+    }
+
+    private String badTokenMessage(long token) {
+        return "token " + token + " was not returned by " + this
+                + " (another semaphore's token, or not a token)";
+    }
+
+    private void reportStall(Settings st, Waiter node, long waitedNanos) {
+        String who = node.kind == Waiter.KILLER ? "kill()" : "an exclusive acquire";
+        Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
+                + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for permits to be released ("
+                + this + ")", null);
+        try {
+            st.handler.accept(r);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "report handler threw on " + r, e);
+        }
+    }
+
+    private static void logReport(Report r) {
+        LOG.log(r.kind() == Report.Kind.STALL ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
+                r.toString(), r.cause());
+    }
+
+    @Override
+    public String toString() {
+        long s = state;
+        StringBuilder b = new StringBuilder("RwSemaphore[").append(name());
+        if ((s & DEAD) != 0) {
+            return b.append(", dead]").toString();
+        }
+        if ((s & KILLING) != 0) {
+            b.append(", killing");
+        }
+        if ((s & EXCLUSIVE) != 0) {
+            b.append(", exclusive");
+        }
+        long readers = (s & READERS) + cellSum(aux);
+        if (readers != 0) {
+            b.append(", ").append(readers).append(" shared");
+        }
+        if ((s & WRITER_WAITING) != 0) {
+            b.append(", writer waiting");
+        }
+        if ((s & READER_QUEUED) != 0) {
+            b.append(", readers queued");
+        }
+        if ((s & INFLATED) != 0) {
+            b.append(", inflated");
+        }
+        return b.append(']').toString();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Nested types
+
+    /** Settings chosen with the builder; shared, immutable. */
+    private static final class Settings {
+        final long stallNanos;
+        final LongSupplier clock;
+        final Consumer<? super Report> handler;
+
+        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler) {
+            this.stallNanos = stallNanos;
+            this.clock = clock;
+            this.handler = handler;
+        }
+    }
+
+    /** What a semaphore allocates on first need. All queue fields are guarded by {@code lock}. */
+    private static final class Aux {
+        final ReentrantLock lock = new ReentrantLock();
+        final ArrayDeque<Waiter> readers = new ArrayDeque<>();
+        final ArrayDeque<Waiter> writers = new ArrayDeque<>();
+        final ArrayList<Waiter> killers = new ArrayList<>(1);
+        /** The reader cells, once inflated; see the notes for the layout. Never replaced. */
+        volatile long[] cells;
+        /** Waiters granted or failed under the lock, to be woken after it is released. */
+        Waiter fired;
+
+        void fire(Waiter w, Permit p) {
+            w.permit = p;
+            w.status = Waiter.GRANTED;     // volatile write after the permit: the waiter reads it after
+            w.nextFired = fired;
+            fired = w;
+        }
+
+        void failAll() {
+            for (Waiter w; (w = readers.pollFirst()) != null; ) {
+                fail(w);
+            }
+            for (Waiter w; (w = writers.pollFirst()) != null; ) {
+                fail(w);
+            }
+        }
+
+        private void fail(Waiter w) {
+            w.status = Waiter.FAILED;
+            w.nextFired = fired;
+            fired = w;
+        }
+
+        void releaseKillers() {
+            for (Waiter k : killers) {
+                k.status = Waiter.GRANTED;
+                k.nextFired = fired;
+                fired = k;
+            }
+            killers.clear();
+        }
+
+        Waiter takeFired() {
+            Waiter f = fired;
+            fired = null;
+            return f;
+        }
+    }
+
+    /** A queued acquirer or killer: a parked thread, or a future to complete. */
+    private static final class Waiter {
+        static final int READER = 0;
+        static final int WRITER = 1;
+        static final int KILLER = 2;
+
+        static final int WAITING = 0;
+        static final int GRANTED = 1;
+        static final int FAILED = 2;
+        static final int CANCELLED = 3;
+
+        final int kind;
+        final Thread thread;
+        final CompletableFuture<Permit> future;
+        /** Written before status becomes GRANTED. */
+        Permit permit;
+        volatile int status;
+        Waiter nextFired;
+
+        Waiter(int kind, Thread thread, CompletableFuture<Permit> future) {
+            this.kind = kind;
+            this.thread = thread;
+            this.future = future;
+        }
+    }
+
+    /**
+     * Builds a {@link RwSemaphore} with non-default settings.
+     */
+    public static final class Builder {
+        private String name;
+        private long stallNanos = DEFAULT_SETTINGS.stallNanos;
+        private LongSupplier clock;
+        private Consumer<? super Report> reportHandler;
+
+        Builder() {
+        }
+
+        /**
+         * Sets the name used in diagnostics (a label, not a key).
+         *
+         * @param name the name
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Sets how long a writer or {@code kill()} may wait before it is reported as stalled
+         * (once per wait); 10 seconds by default.
+         *
+         * @param threshold a positive duration
+         * @return this builder
+         * @throws NullPointerException if {@code threshold} is null
+         * @throws IllegalArgumentException if {@code threshold} is not positive
+         */
+        public Builder stallThreshold(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative() || threshold.isZero()) {
+                throw new IllegalArgumentException("stall threshold must be positive: " + threshold);
+            }
+            long n;
+            try {
+                n = threshold.toNanos();
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE;
+            }
+            this.stallNanos = n;
+            return this;
+        }
+
+        /**
+         * Replaces the clock that times stall reports: a source of readings in nanoseconds like
+         * {@link System#nanoTime()}. A waiting writer reads it at least every quarter of the stall
+         * threshold of real time. Timed acquires always use real time.
+         *
+         * @param nanoClock the clock
+         * @return this builder
+         * @throws NullPointerException if {@code nanoClock} is null
+         */
+        public Builder clock(LongSupplier nanoClock) {
+            this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
+        }
+
+        /**
+         * Sets where {@link Report}s go; by default to the {@link System.Logger} {@code "dev.quiesce"}.
+         *
+         * @param handler the handler
+         * @return this builder
+         * @throws NullPointerException if {@code handler} is null
+         */
+        public Builder reportHandler(Consumer<? super Report> handler) {
+            this.reportHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Builds the semaphore.
+         *
+         * @return a new semaphore
+         */
+        public RwSemaphore build() {
+            boolean defaults = clock == null && reportHandler == null && stallNanos == DEFAULT_SETTINGS.stallNanos;
+            Settings s = defaults ? null : new Settings(stallNanos,
+                    clock != null ? clock : DEFAULT_SETTINGS.clock,
+                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler);
+            return new RwSemaphore(name, s);
+        }
+    }
+
+    private static final VarHandle STATE;
+    private static final VarHandle AUX;
+    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(RwSemaphore.class, "state", long.class);
+            AUX = l.findVarHandle(RwSemaphore.class, "aux", Aux.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

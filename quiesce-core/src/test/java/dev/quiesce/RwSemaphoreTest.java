@@ -1,0 +1,671 @@
+package dev.quiesce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One test per clause of the {@link RwSemaphore} contract, each written as the mistake a user (or
+ * an implementation) would make. Threads are coordinated with latches, joins and the semaphore's
+ * own queue counts; time-outs are only deadlock guards.
+ */
+@Timeout(120)
+class RwSemaphoreTest {
+
+    private static RwSemaphore semaphore(boolean inflated) {
+        RwSemaphore s = RwSemaphore.create("test");
+        if (inflated) {
+            s.inflateNow();
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exclusion
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void exclusivePermitExcludesSharedOnesHeldOnOtherThreads(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        Permit shared = Threads.start("reader", s::acquireShared).join();   // held, its thread gone
+        assertNull(s.tryAcquireExclusive(), "a writer got in while a permit taken on another thread was open");
+        Threads.start("closer", () -> { shared.close(); return null; }).join();
+        Permit w = s.tryAcquireExclusive();
+        assertNotNull(w);
+        assertNull(s.tryAcquireShared(), "a reader got in under the writer");
+        assertNull(s.tryAcquireExclusive(), "two writers at once");
+        w.close();
+        assertNotNull(s.tryAcquireShared());
+    }
+
+    @Test
+    void exclusivePermitMayBeReleasedByAnotherThread() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit freeze = s.acquireExclusive();
+        var waiter = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        Threads.start("thaw", () -> { freeze.close(); return null; }).join();
+        waiter.join().close();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Writer bias and fairness
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void tryAcquireSharedFailsOnceAWriterWaits(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        Permit longReader = s.acquireShared();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(s::isWriterWaiting, "writer waiting");
+        assertNull(s.tryAcquireShared(), "a new reader overtook a waiting writer");
+        assertEquals(0L, s.tryAcquireSharedToken());
+        var reader = Threads.start("late reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "late reader queued behind the writer");
+        longReader.close();
+        Permit w = writer.join();
+        assertFalse(reader.isDone(), "the late reader entered with the writer");
+        w.close();
+        reader.join().close();
+    }
+
+    /**
+     * The spurious failure that an exclusive "try" which sets a bit and backs it out would cause:
+     * a reader must fail only if a writer actually held or waited during its attempt.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void failedTryAcquireExclusiveNeverMakesTryAcquireSharedFail(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        AtomicLong starts = new AtomicLong();
+        AtomicLong ends = new AtomicLong();
+        AtomicLong successes = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        var writer = Threads.start("try-writer", () -> {
+            while (!stop.get()) {
+                starts.incrementAndGet();
+                Permit p = s.tryAcquireExclusive();
+                if (p != null) {
+                    p.close();
+                    successes.incrementAndGet();   // after close: a hold overlapping a reader shows here
+                }
+                ends.incrementAndGet();
+            }
+            return null;
+        });
+        try {
+            for (int i = 0; i < 200_000; i++) {
+                long before = successes.get();
+                Permit r = s.tryAcquireShared();
+                if (r != null) {
+                    r.close();
+                    continue;
+                }
+                long started = starts.get();
+                Threads.await(() -> ends.get() >= started, "overlapping writer attempts finished");
+                assertTrue(successes.get() > before,
+                        "tryAcquireShared failed although no writer held or waited (iteration " + i + ")");
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
+    @Test
+    void overlappingReadersCannotStarveAWriter() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch streaming = new CountDownLatch(2);
+        List<Threads.Started<Void>> readers = new ArrayList<>();
+        Permit[] baton = {s.acquireShared()};
+        for (int t = 0; t < 2; t++) {
+            readers.add(Threads.start("reader-" + t, () -> {
+                Permit mine = s.acquireShared();
+                streaming.countDown();
+                // Hand over hand: take a new permit before closing the old one, so the reader
+                // count never drops to zero on its own. (Waiting for a new permit while holding
+                // one would deadlock behind the writer: once it fails, let go first.)
+                while (!stop.get()) {
+                    Permit next = s.tryAcquireShared();
+                    mine.close();
+                    mine = next != null ? next : s.acquireShared();
+                }
+                mine.close();
+                return null;
+            }));
+        }
+        streaming.await();
+        baton[0].close();
+        Permit w = s.tryAcquireExclusive(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(w, "overlapping readers starved the writer");
+        stop.set(true);
+        w.close();
+        for (var r : readers) {
+            r.join();
+        }
+    }
+
+    @Test
+    void aStreamOfWritersCannotStarveAReader() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch writing = new CountDownLatch(2);
+        List<Threads.Started<Void>> writers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            writers.add(Threads.start("writer-" + t, () -> {
+                writing.countDown();
+                while (!stop.get()) {
+                    s.acquireExclusive().close();
+                }
+                return null;
+            }));
+        }
+        writing.await();
+        for (int i = 0; i < 100; i++) {
+            Permit r = s.tryAcquireShared(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(r, "writers starved a reader");   // each gets in within one writer phase
+            r.close();
+        }
+        stop.set(true);
+        for (var w : writers) {
+            w.join();
+        }
+    }
+
+    /** Phase-fair: a writer's release lets in every reader queued meanwhile, even with writers queued. */
+    @Test
+    void readersAndWritersAlternateInPhases() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w1 = s.acquireExclusive();
+        var r1 = Threads.start("r1", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "r1 queued");
+        var w2 = Threads.start("w2", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "w2 queued");
+        var r2 = Threads.start("r2", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 2, "r2 queued");
+        w1.close();
+        Permit p1 = r1.join();
+        Permit p2 = r2.join();             // both readers of the phase, though w2 came before r2
+        assertFalse(w2.isDone());
+        var r3 = Threads.start("r3", s::acquireShared);  // arrives while w2 waits: next read phase
+        Threads.await(() -> s.queued(false) == 1, "r3 queued behind w2");
+        p1.close();
+        assertFalse(w2.isDone());
+        p2.close();
+        Permit pw2 = w2.join();
+        assertFalse(r3.isDone());
+        pw2.close();
+        r3.join().close();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Killing
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void killFencesFromTheStartAndWaitsForEveryPermit(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        Permit inFlight = Threads.start("submitter", s::acquireShared).join();
+        AtomicBoolean killReturned = new AtomicBoolean();
+        var killer = Threads.start("killer", () -> { s.kill(); killReturned.set(true); return null; });
+        Threads.await(s::isKilled, "kill began");
+        assertNull(s.tryAcquireShared());
+        assertNull(s.tryAcquireExclusive());
+        assertNull(s.tryAcquireShared(1, TimeUnit.MILLISECONDS));
+        assertThrows(IllegalStateException.class, s::acquireShared);
+        assertThrows(IllegalStateException.class, s::acquireExclusiveUninterruptibly);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> s.acquireSharedAsync().get());
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertFalse(killReturned.get(), "kill() returned while a permit was open");
+        assertFalse(s.isDead());
+        Threads.start("completion", () -> { inFlight.close(); return null; }).join();
+        killer.join();
+        assertTrue(s.isDead());
+        assertNull(s.tryAcquireShared());
+        assertThrows(IllegalStateException.class, s::acquireExclusive);
+        s.kill();                          // a second kill returns once dead
+        assertTrue(s.kill(0, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void queuedAcquirersAreWokenAndFailWhenKillBegins() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit holder = s.acquireExclusive();
+        var reader = Threads.start("reader", s::acquireShared);
+        var timedReader = Threads.start("timed reader", () -> s.tryAcquireShared(1, TimeUnit.HOURS));
+        var writer = Threads.start("writer", s::acquireExclusiveUninterruptibly);
+        CompletableFuture<Permit> async = s.acquireExclusiveAsync();
+        Threads.await(() -> s.queued(false) == 2 && s.queued(true) == 2, "all queued");
+        var killer = Threads.start("killer", () -> { s.kill(); return null; });
+        assertInstanceOf(IllegalStateException.class, reader.failure());
+        assertNull(timedReader.join());
+        assertInstanceOf(IllegalStateException.class, writer.failure());
+        ExecutionException e = assertThrows(ExecutionException.class, async::get);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertFalse(killer.isDone());
+        holder.close();
+        killer.join();
+        assertTrue(s.isDead());
+    }
+
+    @Test
+    void timedKillThatGivesUpLeavesItKilling() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit p = s.acquireShared();
+        assertFalse(s.kill(0, TimeUnit.SECONDS));
+        assertFalse(s.kill(-5, TimeUnit.SECONDS));
+        assertTrue(s.isKilled());
+        assertNull(s.tryAcquireShared(), "a reader got in after a timed kill gave up");
+        p.close();                         // the last release makes it dead, with no killer waiting
+        assertTrue(s.isDead());
+        s.kill();
+    }
+
+    @Test
+    void closeHappensBeforeKillReturns() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        int[] data = new int[1];
+        Permit p = s.acquireShared();
+        var killer = Threads.start("killer", () -> { s.kill(); return data[0]; });
+        Threads.await(s::isKilled, "kill began");
+        Threads.start("completion", () -> { data[0] = 42; p.close(); return null; }).join();
+        assertEquals(42, killer.join());
+    }
+
+    @Test
+    void permitKillAbandonsTheWriter() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusive();
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        var killer = Threads.start("killer", () -> { s.kill(); return null; });
+        Threads.await(s::isKilled, "kill began");
+        try (w) {
+            w.kill();                      // dies write-locked: the writer never releases
+        }                                  // a consumed permit closes as a no-op
+        assertTrue(s.isDead());
+        assertInstanceOf(IllegalStateException.class, reader.failure());
+        killer.join();
+        assertFalse(w.isOpen());
+        assertThrows(IllegalStateException.class, w::kill);
+    }
+
+    @Test
+    void sharedPermitCannotKill() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r = s.acquireShared();
+        assertThrows(IllegalStateException.class, r::kill);
+        assertTrue(r.isOpen());
+        assertFalse(s.isKilled());
+        r.close();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Downgrade
+
+    @Test
+    void downgradeLetsWaitingReadersInButNotAQueuedWriter() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusive();
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "writer queued");
+        Permit r = w.downgrade();
+        assertFalse(r.isExclusive());
+        Permit other = reader.join();
+        assertFalse(writer.isDone());
+        assertNull(s.tryAcquireShared(), "writer waits: new readers must not enter");
+        w.close();                         // consumed: no-op
+        r.close();
+        assertFalse(writer.isDone());
+        other.close();
+        writer.join().close();
+    }
+
+    @Test
+    void downgradeWithNoOneWaitingHoldsTheWriterOut() {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r = s.acquireExclusiveUninterruptibly().downgrade();
+        assertNull(s.tryAcquireExclusive());
+        assertNotNull(s.tryAcquireShared());
+        r.close();
+    }
+
+    @Test
+    void downgradeMisuseThrowsAndChangesNothing() {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusiveUninterruptibly();
+        Permit r = w.downgrade();
+        assertThrows(IllegalStateException.class, w::downgrade, "second downgrade");
+        assertThrows(IllegalStateException.class, r::downgrade, "downgrade of a shared permit");
+        assertTrue(r.isOpen());
+        r.close();
+        assertNotNull(s.tryAcquireExclusive(), "a misuse changed a count");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Cancelled waiters
+
+    @Test
+    void interruptedWriterLetsTheReadersItHeldBackIn() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r0 = s.acquireShared();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "writer queued");
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued behind the writer");
+        writer.thread.interrupt();
+        assertInstanceOf(InterruptedException.class, writer.failure());
+        reader.join().close();             // proceeds without r0 being closed
+        assertFalse(s.isWriterWaiting());
+        assertNotNull(s.tryAcquireShared());
+        r0.close();
+    }
+
+    @Test
+    void timedOutWriterLetsTheReadersItHeldBackIn() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r0 = s.acquireShared();
+        CountDownLatch readerQueued = new CountDownLatch(1);
+        var writer = Threads.start("writer", () -> {
+            // Repeat short waits until one has covered the queued reader's arrival.
+            for (;;) {
+                boolean covered = readerQueued.getCount() == 0;
+                Permit p = s.tryAcquireExclusive(20, TimeUnit.MILLISECONDS);
+                if (p != null) {
+                    throw new AssertionError("writer got in while r0 was held");
+                }
+                if (covered) {
+                    return null;
+                }
+            }
+        });
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued behind the writer");
+        readerQueued.countDown();
+        writer.join();
+        reader.join().close();
+        r0.close();
+    }
+
+    @Test
+    void cancelledAsyncWriterLetsTheReadersItHeldBackIn() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r0 = s.acquireShared();
+        CompletableFuture<Permit> w = s.acquireExclusiveAsync();
+        assertTrue(s.isWriterWaiting());
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        assertTrue(w.cancel(false));
+        reader.join().close();
+        assertFalse(s.isWriterWaiting());
+        r0.close();
+        assertNotNull(s.tryAcquireExclusive(), "the cancelled request kept a permit");
+    }
+
+    @Test
+    void interruptedReaderLeavesNothingBehind() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusive();
+        var reader = Threads.start("reader", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        reader.thread.interrupt();
+        assertInstanceOf(InterruptedException.class, reader.failure());
+        assertEquals(0, s.queued(false));
+        w.close();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    @Test
+    void uninterruptibleAcquireKeepsWaitingAndRestoresTheInterrupt() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit w = s.acquireExclusive();
+        var reader = Threads.start("reader", () -> {
+            Permit p = s.acquireSharedUninterruptibly();
+            boolean flag = Thread.currentThread().isInterrupted();
+            p.close();
+            return flag;
+        });
+        Threads.await(() -> s.queued(false) == 1, "reader queued");
+        reader.thread.interrupt();
+        Threads.await(() -> !reader.thread.isInterrupted() || reader.isDone(), "interrupt consumed");
+        w.close();
+        assertTrue(reader.join());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Async
+
+    @Test
+    void asyncAcquiresCompleteWithoutBlockingAndInPhaseOrder() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r0 = s.acquireShared();
+        CompletableFuture<Permit> w = s.acquireExclusiveAsync();
+        CompletableFuture<Permit> r = s.acquireSharedAsync();
+        assertFalse(w.isDone());
+        assertFalse(r.isDone());
+        r0.close();
+        Permit pw = w.getNow(null);
+        assertNotNull(pw, "the release granted the queued writer at once");
+        assertTrue(pw.isExclusive());
+        assertFalse(r.isDone());
+        pw.close();
+        Permit pr = r.getNow(null);
+        assertNotNull(pr);
+        pr.close();
+    }
+
+    @Test
+    void permitGrantedToACancelledFutureIsReleased() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        for (int i = 0; i < 2000; i++) {
+            Permit w = s.acquireExclusive();
+            CompletableFuture<Permit> r = s.acquireSharedAsync();
+            var canceller = Threads.start("canceller", () -> r.cancel(false));
+            w.close();                     // races the cancel
+            canceller.join();
+            if (!r.isCancelled()) {
+                r.join().close();
+            }
+            Permit again = s.tryAcquireExclusive();
+            assertNotNull(again, "a permit was lost to a cancelled future (iteration " + i + ")");
+            again.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Inflation
+
+    @Test
+    void permitsTakenBeforeInflationReleaseCorrectlyAfterIt() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit before = s.acquireShared();
+        long token = s.tryAcquireSharedToken();
+        s.inflateNow();
+        assertTrue(s.isInflated());
+        Permit after = s.acquireShared();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(s::isWriterWaiting, "writer waiting");
+        before.close();
+        s.releaseShared(token);
+        assertFalse(writer.isDone(), "writer entered while a permit counted in a cell was open");
+        after.close();
+        Permit w = writer.join();
+        w.close();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    @Test
+    void contendingReadersInflateTheSemaphore() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Threads.Started<Void>> readers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            readers.add(Threads.start("reader-" + t, () -> {
+                go.await();
+                for (int i = 0; i < 1_000_000 && !s.isInflated(); i++) {
+                    s.acquireShared().close();
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (var r : readers) {
+            r.join();
+        }
+        // Two readers on two cores collide on the word almost at once; on a loaded machine they
+        // may not, which is not an error: inflation is an optimisation.
+        Permit w = s.tryAcquireExclusive();
+        assertNotNull(w);
+        w.close();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Tokens
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void tokensReleaseOnAnyThreadAndRejectGarbage(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        long t = s.tryAcquireSharedToken();
+        assertTrue(t != 0L);
+        assertThrows(IllegalArgumentException.class, () -> s.releaseShared(0L));
+        assertThrows(IllegalArgumentException.class, () -> s.releaseShared(1L << 40));
+        assertNull(s.tryAcquireExclusive());
+        Threads.start("releaser", () -> { s.releaseShared(t); return null; }).join();
+        assertThrows(IllegalStateException.class, () -> s.releaseShared(t), "double release of a token");
+        Permit w = s.tryAcquireExclusive();
+        assertNotNull(w);
+        w.close();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Bad input
+
+    @Test
+    void permitClosedTwiceThrowsAndChangesNoCount() {
+        RwSemaphore s = RwSemaphore.create();
+        Permit a = s.tryAcquireShared();
+        Permit b = s.tryAcquireShared();
+        a.close();
+        assertThrows(IllegalStateException.class, a::close);
+        assertNull(s.tryAcquireExclusive(), "the second close released b's count");
+        b.close();
+        Permit w = s.tryAcquireExclusive();
+        assertThrows(IllegalStateException.class, () -> { w.close(); w.close(); });
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    @Test
+    void detachedHandleClosesAsANoOpAndTheNewOneOwnsThePermit() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit handed;
+        try (Permit p = s.acquireShared()) {
+            handed = p.detach();
+            assertFalse(p.isOpen());
+            assertThrows(IllegalStateException.class, p::detach);
+            assertThrows(IllegalStateException.class, p::attach);
+        }
+        assertNull(s.tryAcquireExclusive(), "closing the detached handle released the permit");
+        Permit h = handed;
+        Threads.start("completion", () -> { h.attach().close(); return null; }).join();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    @Test
+    void nullUnitIsRejectedBeforeAnythingChanges() {
+        RwSemaphore s = RwSemaphore.create();
+        assertThrows(NullPointerException.class, () -> s.tryAcquireShared(1, null));
+        assertThrows(NullPointerException.class, () -> s.tryAcquireExclusive(1, null));
+        assertThrows(NullPointerException.class, () -> s.kill(1, null));
+        assertFalse(s.isKilled());
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    @Test
+    void nonPositiveTimeoutsDoNotWait() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        Permit r = s.acquireShared();
+        assertNull(s.tryAcquireExclusive(0, TimeUnit.SECONDS));
+        assertNull(s.tryAcquireExclusive(-1, TimeUnit.DAYS));
+        assertFalse(s.isWriterWaiting(), "a non-waiting try left a writer bit");
+        Permit r2 = s.tryAcquireShared(0, TimeUnit.SECONDS);
+        assertNotNull(r2);
+        r2.close();
+        r.close();
+        Permit w = s.tryAcquireExclusive(0, TimeUnit.SECONDS);
+        assertNotNull(w);
+        assertNull(s.tryAcquireShared(-1, TimeUnit.SECONDS));
+        w.close();
+    }
+
+    @Test
+    void interruptedBeforeAcquireThrowsEvenIfFree() {
+        RwSemaphore s = RwSemaphore.create();
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, s::acquireShared);
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, s::acquireExclusive);
+        assertNotNull(s.tryAcquireExclusive(), "an interrupted acquire kept a permit");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Diagnostics and footprint basics
+
+    @Test
+    void writerWaitingPastTheThresholdIsReported() throws Exception {
+        AtomicLong now = new AtomicLong();
+        List<Report> reports = new CopyOnWriteArrayList<>();
+        RwSemaphore s = RwSemaphore.builder().name("stalled").stallThreshold(Duration.ofMillis(4))
+                .clock(now::get).reportHandler(reports::add).build();
+        Permit r = s.acquireShared();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(s::isWriterWaiting, "writer waiting");
+        now.addAndGet(Duration.ofHours(1).toNanos());
+        Threads.await(() -> !reports.isEmpty(), "stall report");
+        Report rep = reports.get(0);
+        assertSame(Report.Kind.STALL, rep.kind());
+        assertEquals("stalled", rep.source());
+        r.close();
+        writer.join().close();
+        assertEquals(1, reports.size(), "reported more than once per wait");
+    }
+
+    @Test
+    void namesAndDescriptions() {
+        assertEquals("conn-1", RwSemaphore.create("conn-1").name());
+        assertTrue(RwSemaphore.create().name().startsWith("rwsem@"));
+        assertThrows(NullPointerException.class, () -> RwSemaphore.create(null));
+        RwSemaphore s = RwSemaphore.create("x");
+        Permit p = s.tryAcquireShared();
+        assertTrue(s.toString().contains("1 shared"), s.toString());
+        assertTrue(p.toString().contains("shared"));
+        p.close();
+        s.kill();
+        assertTrue(s.toString().contains("dead"));
+    }
+}
