@@ -20,6 +20,12 @@ final class HeldRecords {
         if (handle instanceof ReadSection) {
             return ((ReadSection) handle).record;
         }
+        if (handle instanceof Permit) {
+            return ((Permit) handle).record;
+        }
+        if (handle instanceof Access) {
+            return ((Access<?>) handle).permit().record;
+        }
         return null;
     }
 }

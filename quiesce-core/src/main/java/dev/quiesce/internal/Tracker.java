@@ -88,6 +88,35 @@ public abstract class Tracker {
     public abstract boolean claim(Object record);
 
     /**
+     * As {@link #acquired}, for a handle granted to a future: no thread holds it until one
+     * {@linkplain #attached attaches} it. Checks no order (nothing waited).
+     *
+     * @param cls      the primitive's class node
+     * @param instance the primitive
+     * @param mode     one of the mode constants
+     * @param handle   the handle that owns the acquisition
+     * @return the record to keep in the handle
+     */
+    public abstract Object acquiredUnowned(Object cls, Object instance, int mode, Object handle);
+
+    /**
+     * Remembers the class of a primitive that keeps no field for it (footprint): see
+     * {@link #classOf(Object)}.
+     *
+     * @param instance the primitive
+     * @param cls      what {@link #lockClass} returned
+     */
+    public abstract void register(Object instance, Object cls);
+
+    /**
+     * Returns the class registered for a primitive.
+     *
+     * @param instance the primitive
+     * @return its class node
+     */
+    public abstract Object classOf(Object instance);
+
+    /**
      * The handle of {@code record} was released, on the current thread (which may not hold it).
      * Called after {@link #claim} and after the counts changed: reports may throw.
      *

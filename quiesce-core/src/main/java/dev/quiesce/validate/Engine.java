@@ -60,6 +60,8 @@ final class Engine extends Tracker {
 
     private final ConcurrentHashMap<Object, Node> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Set<Held>> openByInstance = new ConcurrentHashMap<>();
+    /** Classes of primitives that keep no field for them; weak keys, identity (they do not override equals). */
+    private final java.util.WeakHashMap<Object, Node> classByInstance = new java.util.WeakHashMap<>();
     private final Cleaner cleaner = Cleaner.create(r -> {
         Thread t = new Thread(r, "quiesce-validator-leaks");
         t.setDaemon(true);
@@ -107,6 +109,30 @@ final class Engine extends Tracker {
         Held h = record((Node) cls, instance, mode, false, forceEnd);
         h.watch(handle);
         return h;
+    }
+
+    @Override
+    public Object acquiredUnowned(Object cls, Object instance, int mode, Object handle) {
+        Held h = record((Node) cls, instance, mode, false, null);
+        heldByThread.get().remove(h);
+        h.owner = null;
+        h.history.set(0, "granted to a future on thread \"" + Thread.currentThread().getName() + "\"");
+        h.watch(handle);
+        return h;
+    }
+
+    @Override
+    public void register(Object instance, Object cls) {
+        synchronized (classByInstance) {
+            classByInstance.put(instance, (Node) cls);
+        }
+    }
+
+    @Override
+    public Object classOf(Object instance) {
+        synchronized (classByInstance) {
+            return classByInstance.get(instance);
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.quiesce.validate;
 
 import dev.quiesce.LockClass;
 import dev.quiesce.Report;
+import dev.quiesce.RwSemaphore;
 import dev.quiesce.Srcu;
 import dev.quiesce.internal.Tracker;
 
@@ -69,6 +70,23 @@ public final class Validator {
         if (Tracker.ENABLED && !engine().holds(domain)) {
             throw new AssertionError("thread \"" + Thread.currentThread().getName() + "\" holds no read section of "
                     + domain + "; it holds:" + engine().heldText());
+        }
+    }
+
+    /**
+     * Asserts that the calling thread holds a permit of {@code semaphore} — shared or exclusive,
+     * acquired here or {@code attach()}ed. Token-form sections ({@code tryAcquireSharedToken}) are
+     * not tracked and do not count. A no-op when validation is off.
+     *
+     * @param semaphore the semaphore
+     * @throws AssertionError if validation is on and the calling thread holds no permit of it
+     * @throws NullPointerException if {@code semaphore} is null
+     */
+    public static void assertHeld(RwSemaphore semaphore) {
+        Objects.requireNonNull(semaphore, "semaphore");
+        if (Tracker.ENABLED && !engine().holds(semaphore)) {
+            throw new AssertionError("thread \"" + Thread.currentThread().getName() + "\" holds no permit of "
+                    + semaphore + "; it holds:" + engine().heldText());
         }
     }
 

@@ -139,6 +139,7 @@ class ValidatorToolsTest {
         try {
             ReadSection[] leaked = new ReadSection[1];
             pool.submit(() -> leaked[0] = s.enter()).get(30, TimeUnit.SECONDS);     // forgot to detach
+            pool.submit(() -> { }).get(30, TimeUnit.SECONDS);    // one thread, FIFO: the first task's check is done
             pool.submit(() -> {
                 ReadSection handed = s.enter().detach();                        // correct hand-off
                 handed.close();
