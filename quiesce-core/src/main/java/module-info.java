@@ -2,9 +2,13 @@
  * Quiesce: read sections that may end on another thread, grace periods that wait for exactly the
  * sections already begun, and the diagnostics to use them safely.
  *
- * <p>Only {@code dev.quiesce} is exported; {@code dev.quiesce.internal} holds implementation
+ * <p>{@code dev.quiesce} holds the primitives and {@code dev.quiesce.validate} the lock-dependency
+ * validator; {@code dev.quiesce.internal} holds implementation
  * classes and is not part of the API.
  */
 module dev.quiesce {
+    requires jdk.jfr;
+
     exports dev.quiesce;
+    exports dev.quiesce.validate;
 }

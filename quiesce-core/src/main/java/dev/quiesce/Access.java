@@ -35,6 +35,11 @@ public final class Access<T> implements Held {
         this.permit = permit;
     }
 
+    /** The permit behind this access (for the validator's record lookup). */
+    Permit permit() {
+        return permit;
+    }
+
     /**
      * Returns the resource.
      *

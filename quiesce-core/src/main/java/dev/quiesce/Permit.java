@@ -1,5 +1,7 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -47,6 +49,8 @@ public final class Permit implements Held {
     private final RwSemaphore semaphore;
     private final int where;
     private volatile int state;
+    /** The validator's record of this permit; null when validation is off. */
+    Object record;
 
     Permit(RwSemaphore semaphore, int where) {
         this.semaphore = semaphore;
@@ -71,6 +75,9 @@ public final class Permit implements Held {
     boolean release() {
         if (STATE.compareAndSet(this, OPEN, CLOSED)) {
             semaphore.release(where);
+            if (Tracker.ENABLED) {
+                Tracker.INSTANCE.released(record);         // after the count: a report may throw
+            }
             return true;
         }
         if (state == CLOSED) {
@@ -95,7 +102,12 @@ public final class Permit implements Held {
         if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
             throw new IllegalStateException(stateMessage("detach"));
         }
-        return new Permit(semaphore, where);
+        Permit moved = new Permit(semaphore, where);
+        if (Tracker.ENABLED) {
+            moved.record = record;
+            Tracker.INSTANCE.detached(record, moved);
+        }
+        return moved;
     }
 
     /**
@@ -108,6 +120,9 @@ public final class Permit implements Held {
     public Permit attach() {
         if (state != OPEN) {
             throw new IllegalStateException(stateMessage("attach"));
+        }
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.attached(record);
         }
         return this;
     }
@@ -138,7 +153,12 @@ public final class Permit implements Held {
         if (!STATE.compareAndSet(this, OPEN, CONSUMED)) {
             throw new IllegalStateException(stateMessage("downgrade"));
         }
-        return semaphore.downgrade();
+        Permit shared = semaphore.downgrade();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.released(record);
+            shared.owned();                                // nothing waited: no order to check
+        }
+        return shared;
     }
 
     /**
@@ -158,6 +178,25 @@ public final class Permit implements Held {
             throw new IllegalStateException(stateMessage("kill with"));
         }
         semaphore.killHeld();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.released(record);
+        }
+    }
+
+    /** Validation: the calling thread now holds this permit. */
+    Permit owned() {
+        record = Tracker.INSTANCE.acquired(semaphore.lockClass(), semaphore, mode(), this, null);
+        return this;
+    }
+
+    /** Validation: this permit goes to a future; no thread holds it until one attaches it. */
+    Permit unowned() {
+        record = Tracker.INSTANCE.acquiredUnowned(semaphore.lockClass(), semaphore, mode(), this);
+        return this;
+    }
+
+    private int mode() {
+        return isExclusive() ? Tracker.WRITE : Tracker.READ;
     }
 
     private String stateMessage(String op) {
@@ -178,6 +217,7 @@ public final class Permit implements Held {
     private static final VarHandle STATE;
 
     static {
+        HeldRecords.init();
         try {
             STATE = MethodHandles.lookup().findVarHandle(Permit.class, "state", int.class);
         } catch (ReflectiveOperationException e) {

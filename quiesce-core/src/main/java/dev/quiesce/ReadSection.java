@@ -1,5 +1,7 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -37,6 +39,8 @@ public final class ReadSection implements Held {
     private final Srcu domain;
     private final int token;
     private volatile int state;
+    /** The validator's record of this section; null when validation is off. */
+    Object record;
 
     ReadSection(Srcu domain, int token) {
         this.domain = domain;
@@ -52,7 +56,12 @@ public final class ReadSection implements Held {
     public void close() {
         int s = state;
         if (s == OPEN && STATE.compareAndSet(this, OPEN, CLOSED)) {
-            domain.readUnlockUntracked(token);
+            if (!Tracker.ENABLED || Tracker.INSTANCE.claim(record)) {
+                domain.readUnlockUntracked(token);
+            }
+            if (Tracker.ENABLED) {
+                Tracker.INSTANCE.released(record);         // after the count: a report may throw
+            }
         } else if (state == CLOSED) {
             throw new IllegalStateException("read section of " + domain + " closed twice");
         }
@@ -74,7 +83,12 @@ public final class ReadSection implements Held {
         if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
             throw new IllegalStateException(stateMessage("detach"));
         }
-        return new ReadSection(domain, token);
+        ReadSection moved = new ReadSection(domain, token);
+        if (Tracker.ENABLED) {
+            moved.record = record;
+            Tracker.INSTANCE.detached(record, moved);
+        }
+        return moved;
     }
 
     /**
@@ -87,6 +101,9 @@ public final class ReadSection implements Held {
     public ReadSection attach() {
         if (state != OPEN) {
             throw new IllegalStateException(stateMessage("attach"));
+        }
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.attached(record);
         }
         return this;
     }
@@ -121,6 +138,7 @@ public final class ReadSection implements Held {
     private static final VarHandle STATE;
 
     static {
+        HeldRecords.init();
         try {
             STATE = MethodHandles.lookup().findVarHandle(ReadSection.class, "state", int.class);
         } catch (ReflectiveOperationException e) {

@@ -27,7 +27,17 @@ public record Report(Kind kind, String source, String message, Throwable cause) 
         /** The primitive's counts show misuse that no call could refuse, such as a token released twice. */
         MISUSE,
         /** A grace period or a writer has waited longer than the configured stall threshold. */
-        STALL
+        STALL,
+        /** Lock-dependency validation found an acquisition order that can deadlock. */
+        LOCK_ORDER,
+        /** A release that does not match an acquisition of the releasing thread. */
+        UNBALANCED,
+        /** A handle became unreachable while it still held something. */
+        LEAK,
+        /** A task ended on an executor while holding what it acquired and did not detach. */
+        TASK_HELD,
+        /** A handle is still open past the lease it was given. */
+        LEASE_EXPIRED
     }
 
     /**

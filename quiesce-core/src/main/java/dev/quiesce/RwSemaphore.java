@@ -1,5 +1,8 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Events;
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -208,9 +211,12 @@ public final class RwSemaphore {
     /** Created on first need: wait queues, the lock, the reader cells. Never removed. */
     private volatile Aux aux;
 
-    private RwSemaphore(String name, Settings settings) {
+    private RwSemaphore(String name, Settings settings, LockClass lockClass) {
         this.name = name;
         this.settings = settings;
+        if (Tracker.ENABLED) {                             // no field: an idle instance stays 32 bytes
+            Tracker.INSTANCE.register(this, Tracker.INSTANCE.lockClass(lockClass, "RwSemaphore", name()));
+        }
     }
 
     /**
@@ -219,7 +225,7 @@ public final class RwSemaphore {
      * @return a new semaphore
      */
     public static RwSemaphore create() {
-        return new RwSemaphore(null, null);
+        return new RwSemaphore(null, null, null);
     }
 
     /**
@@ -230,7 +236,7 @@ public final class RwSemaphore {
      * @throws NullPointerException if {@code name} is null
      */
     public static RwSemaphore create(String name) {
-        return new RwSemaphore(Objects.requireNonNull(name, "name"), null);
+        return new RwSemaphore(Objects.requireNonNull(name, "name"), null, null);
     }
 
     /**
@@ -264,6 +270,10 @@ public final class RwSemaphore {
      *         killing or dead (null does not say which)
      */
     public Permit tryAcquireShared() {
+        return owned(trySharedPermit());                   // a try never waits: no order to check
+    }
+
+    private Permit trySharedPermit() {
         int w = tryShared();
         return w >= WORD ? new Permit(this, w) : null;
     }
@@ -313,7 +323,8 @@ public final class RwSemaphore {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return acquire(false, INTERRUPTIBLE, 0L);
+        checkOrder(Tracker.READ);
+        return owned(acquire(false, INTERRUPTIBLE, 0L));
     }
 
     /**
@@ -324,8 +335,9 @@ public final class RwSemaphore {
      * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
      */
     public Permit acquireSharedUninterruptibly() {
+        checkOrder(Tracker.READ);
         try {
-            return acquire(false, UNINTERRUPTIBLE, 0L);
+            return owned(acquire(false, UNINTERRUPTIBLE, 0L));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible wait threw", e);
         }
@@ -346,7 +358,11 @@ public final class RwSemaphore {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return timeout <= 0 ? tryAcquireShared() : acquire(false, TIMED, deadline);
+        if (timeout <= 0) {
+            return tryAcquireShared();
+        }
+        checkOrder(Tracker.READ);
+        return owned(acquire(false, TIMED, deadline));
     }
 
     /**
@@ -373,6 +389,10 @@ public final class RwSemaphore {
      *         acquirers are queued, or the semaphore is killed
      */
     public Permit tryAcquireExclusive() {
+        return owned(tryExclusivePermit());                // a try never waits: no order to check
+    }
+
+    private Permit tryExclusivePermit() {
         for (;;) {
             long s = state;
             if ((s & ~INFLATED) != 0) {
@@ -429,7 +449,8 @@ public final class RwSemaphore {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return acquire(true, INTERRUPTIBLE, 0L);
+        checkOrder(Tracker.WRITE);
+        return owned(acquire(true, INTERRUPTIBLE, 0L));
     }
 
     /**
@@ -440,8 +461,9 @@ public final class RwSemaphore {
      * @throws IllegalStateException if the semaphore is killed, or is killed while waiting
      */
     public Permit acquireExclusiveUninterruptibly() {
+        checkOrder(Tracker.WRITE);
         try {
-            return acquire(true, UNINTERRUPTIBLE, 0L);
+            return owned(acquire(true, UNINTERRUPTIBLE, 0L));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible wait threw", e);
         }
@@ -462,7 +484,11 @@ public final class RwSemaphore {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return timeout <= 0 ? tryAcquireExclusive() : acquire(true, TIMED, deadline);
+        if (timeout <= 0) {
+            return tryAcquireExclusive();
+        }
+        checkOrder(Tracker.WRITE);
+        return owned(acquire(true, TIMED, deadline));
     }
 
     /**
@@ -500,6 +526,9 @@ public final class RwSemaphore {
      * for itself. To kill while holding the exclusive permit, use {@link Permit#kill()}.
      */
     public void kill() {
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill()");
+        }
         try {
             killAndWait(UNINTERRUPTIBLE, 0L);
         } catch (InterruptedException e) {
@@ -522,6 +551,9 @@ public final class RwSemaphore {
         long deadline = deadline(timeout, unit);
         if (Thread.interrupted()) {
             throw new InterruptedException();
+        }
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill(long, TimeUnit)");
         }
         return killAndWait(TIMED, deadline);
     }
@@ -911,7 +943,7 @@ public final class RwSemaphore {
 
     private Permit acquire(boolean exclusive, int mode, long deadline) throws InterruptedException {
         if (exclusive) {
-            Permit p = tryAcquireExclusive();
+            Permit p = tryExclusivePermit();
             if (p != null) {
                 return p;
             }
@@ -944,9 +976,9 @@ public final class RwSemaphore {
     }
 
     private CompletableFuture<Permit> acquireAsync(boolean exclusive) {
-        Permit p = exclusive ? tryAcquireExclusive() : tryAcquireShared();
+        Permit p = exclusive ? tryExclusivePermit() : trySharedPermit();
         if (p != null) {
-            return CompletableFuture.completedFuture(p);
+            return CompletableFuture.completedFuture(unowned(p));
         }
         CompletableFuture<Permit> f = new CompletableFuture<>();
         Waiter node = new Waiter(exclusive ? Waiter.WRITER : Waiter.READER, null, f);
@@ -1021,7 +1053,7 @@ public final class RwSemaphore {
         node.permit = p;
         node.status = Waiter.GRANTED;
         if (node.future != null) {
-            node.future.complete(p);       // a fresh future that no one else can have completed
+            node.future.complete(unowned(p)); // a fresh future that no one else can have completed
         }
     }
 
@@ -1141,7 +1173,7 @@ public final class RwSemaphore {
             w.nextFired = null;
             if (w.future != null) {
                 if (w.status == Waiter.GRANTED) {
-                    if (!w.future.complete(w.permit)) {
+                    if (!w.future.complete(unowned(w.permit))) {
                         w.permit.close();  // the future was cancelled before the grant landed
                     }
                 } else {
@@ -1200,12 +1232,36 @@ public final class RwSemaphore {
         String who = node.kind == Waiter.KILLER ? "kill()" : "an exclusive acquire";
         Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for permits to be released ("
-                + this + ")", null);
+                + this + ")" + (Tracker.ENABLED ? "; open permits:" + Tracker.INSTANCE.describeOpen(this)
+                                                : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
+        Events.report(r);
         try {
             st.handler.accept(r);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "report handler threw on " + r, e);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Validation hooks (no-ops folded away unless -Ddev.quiesce.validate=true)
+
+    /** The validator's class node of this semaphore (kept by the validator: see the constructor). */
+    Object lockClass() {
+        return Tracker.INSTANCE.classOf(this);
+    }
+
+    private void checkOrder(int mode) {
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.beforeAcquire(lockClass(), this, mode);
+        }
+    }
+
+    private static Permit owned(Permit p) {
+        return Tracker.ENABLED && p != null ? p.owned() : p;
+    }
+
+    private static Permit unowned(Permit p) {
+        return Tracker.ENABLED && p != null ? p.unowned() : p;
     }
 
     private static void logReport(Report r) {
@@ -1341,8 +1397,23 @@ public final class RwSemaphore {
         private long stallNanos = DEFAULT_SETTINGS.stallNanos;
         private LongSupplier clock;
         private Consumer<? super Report> reportHandler;
+        private LockClass lockClass;
 
         Builder() {
+        }
+
+        /**
+         * Sets the lock class for lock-dependency validation; by default the class is the line that
+         * creates the semaphore (for a {@link Revocable}, the line that calls {@code of}). Ignored
+         * when validation is off, and kept outside the instance when on.
+         *
+         * @param lockClass the class
+         * @return this builder
+         * @throws NullPointerException if {@code lockClass} is null
+         */
+        public Builder lockClass(LockClass lockClass) {
+            this.lockClass = Objects.requireNonNull(lockClass, "lockClass");
+            return this;
         }
 
         /**
@@ -1417,7 +1488,7 @@ public final class RwSemaphore {
             Settings s = defaults ? null : new Settings(stallNanos,
                     clock != null ? clock : DEFAULT_SETTINGS.clock,
                     reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler);
-            return new RwSemaphore(name, s);
+            return new RwSemaphore(name, s, lockClass);
         }
     }
 

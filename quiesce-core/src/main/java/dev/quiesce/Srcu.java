@@ -1,5 +1,8 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Events;
+import dev.quiesce.internal.Tracker;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -222,6 +225,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Consumer<? super Report> reportHandler;
     private final long stallNanos;
     private final LongSupplier clock;
+    /** The validator's node for this domain's lock class; null when validation is off. */
+    private final Object lockClass;
 
     // Grace-period state (see the notes).
     private volatile long gpSeq;
@@ -233,6 +238,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Condition gpDone = gpLock.newCondition();
     // Touched only by the driver.
     private long gpStartedAt;
+    private Events.GracePeriodEvent gpEvent;
     private long stallReportedFor = -1;
     private long misuseReportedFor = -1;
 
@@ -257,6 +263,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         this.reportHandler = b.reportHandler != null ? b.reportHandler : Srcu::logReport;
         this.stallNanos = b.stallNanos;
         this.clock = b.clock != null ? b.clock : System::nanoTime;
+        this.lockClass = Tracker.ENABLED ? Tracker.INSTANCE.lockClass(b.lockClass, "Srcu", name) : null;
     }
 
     /**
@@ -308,7 +315,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public int readLock() {
-        return lock();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.beforeAcquire(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        int token = lock();
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.tokenAcquired(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        return token;
     }
 
     /**
@@ -321,6 +335,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      */
     public void readUnlock(int token) {
         readUnlockUntracked(token);
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.tokenReleased(this, "readUnlock"); // after the count: a report may throw
+        }
     }
 
     /**
@@ -356,7 +373,16 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public ReadSection enter() {
-        return new ReadSection(this, lock());
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.beforeAcquire(lockClass, this, Tracker.READ_RECURSIVE);
+        }
+        int token = lock();
+        ReadSection section = new ReadSection(this, token);
+        if (Tracker.ENABLED) {
+            section.record = Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section,
+                    () -> readUnlockUntracked(token));
+        }
+        return section;
     }
 
     /**
@@ -385,7 +411,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenComplete((value, failure) -> {
             try {
-                inFlight.close();
+                inFlight.attach().close();                 // the completing thread ends it
             } finally {
                 if (failure != null) {
                     result.completeExceptionally(failure);
@@ -489,6 +515,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronize()");
         if (awaitGracePeriod(requestFromNow(false), NO_DEADLINE, INTERRUPTIBLE, false) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -501,6 +528,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed
      */
     public void synchronizeUninterruptibly() {
+        validateWait("synchronizeUninterruptibly()");
         awaitGracePeriod(requestFromNow(false), NO_DEADLINE, UNINTERRUPTIBLE, false);
     }
 
@@ -521,6 +549,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronize(long, TimeUnit)");
         int r = awaitGracePeriod(requestFromNow(false), deadline, INTERRUPTIBLE, false);
         if (r == INTERRUPTED) {
             throw new InterruptedException();
@@ -539,6 +568,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("synchronizeExpedited()");
         if (awaitGracePeriod(requestFromNow(true), NO_DEADLINE, INTERRUPTIBLE, true) == INTERRUPTED) {
             throw new InterruptedException();
         }
@@ -663,6 +693,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        validateWait("awaitCompleted(long)");
         beginUpdate();
         try {
             request(cookie, false);
@@ -893,6 +924,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             switch ((int) s & PHASE_MASK) {
                 case IDLE:
                     gpStartedAt = clock.getAsLong();
+                    beginEvent();
                     gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
                     break;
                 case SCAN1: {
@@ -910,11 +942,33 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                         return r;
                     }
                     gpSeq = s + 2;                         // 4k+2 -> 4(k+1): completed
+                    commitEvent(s >>> 2);
                     onGracePeriodCompleted();
                     break;
                 }
                 default:
                     throw new IllegalStateException("corrupt grace-period sequence " + s);
+            }
+        }
+    }
+
+    private void beginEvent() {
+        Events.GracePeriodEvent e = new Events.GracePeriodEvent();
+        if (e.isEnabled()) {
+            e.begin();
+            gpEvent = e;
+        }
+    }
+
+    private void commitEvent(long number) {
+        Events.GracePeriodEvent e = gpEvent;
+        if (e != null) {
+            gpEvent = null;
+            e.end();
+            if (e.shouldCommit()) {
+                e.domain = name;
+                e.number = number;
+                e.commit();
             }
         }
     }
@@ -1011,12 +1065,15 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             stallReportedFor = gp;
             long ms = TimeUnit.NANOSECONDS.toMillis(waited);
             report(Report.Kind.STALL, "grace period " + gp + " has waited " + ms + " ms for "
-                    + Math.max(open, 0) + " read section(s) on index " + idx, null);
+                    + Math.max(open, 0) + " read section(s) on index " + idx
+                    + (Tracker.ENABLED ? "; open sections:" + Tracker.INSTANCE.describeOpen(this)
+                                       : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
         }
     }
 
     private void report(Report.Kind kind, String message, Throwable cause) {
         Report r = new Report(kind, name, message, cause);
+        Events.report(r);
         try {
             reportHandler.accept(r);
         } catch (Throwable t) {
@@ -1185,6 +1242,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private boolean barrier(long deadline, boolean untimed) throws InterruptedException {
+        validateWait("barrier()");
         long target = callbacksQueued.get();
         if (callbacksRun >= target) {
             return true;
@@ -1219,6 +1277,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------
     // Checks and helpers
+
+    /** A wait for readers is, to the validator, an exclusive acquire of this domain's class. */
+    private void validateWait(String what) {
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.waitFor(lockClass, this, Tracker.WRITE, what);
+        }
+    }
 
     private void checkCookie(long cookie) {
         if (cookie != COMPLETED && (cookie < 0 || (cookie & PHASE_MASK) != 0 || cookie > snap(gpSeq))) {
@@ -1280,8 +1345,22 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         private Consumer<? super Report> reportHandler;
         private long stallNanos = TimeUnit.SECONDS.toNanos(10);
         private LongSupplier clock;
+        private LockClass lockClass;
 
         Builder() {
+        }
+
+        /**
+         * Sets the lock class for lock-dependency validation; by default the class is the line that
+         * creates the domain. Ignored when validation is off.
+         *
+         * @param lockClass the class
+         * @return this builder
+         * @throws NullPointerException if {@code lockClass} is null
+         */
+        public Builder lockClass(LockClass lockClass) {
+            this.lockClass = Objects.requireNonNull(lockClass, "lockClass");
+            return this;
         }
 
         /**

@@ -1,0 +1,342 @@
+package dev.quiesce.validate;
+
+import dev.quiesce.Access;
+import dev.quiesce.LockClass;
+import dev.quiesce.Permit;
+import dev.quiesce.Report;
+import dev.quiesce.Revocable;
+import dev.quiesce.RwSemaphore;
+import dev.quiesce.Srcu;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The validator on RwSemaphore and Revocable, written as the bugs a user makes. Validation on. */
+class RwSemaphoreValidationTest {
+
+    private final List<Report> reports = new CopyOnWriteArrayList<>();
+
+    static final class Reported extends RuntimeException {
+        Reported(Report r) {
+            super(r.message());
+        }
+    }
+
+    @BeforeEach
+    void collect() {
+        assertTrue(Validator.isEnabled(), "these tests need -Ddev.quiesce.validate=true");
+        Validator.setReportHandler(reports::add);
+    }
+
+    @AfterEach
+    void restore() {
+        Validator.setReportHandler(null);
+        Validator.setEndLeakedSections(false);
+    }
+
+    private void throwOnReport() {
+        Validator.setReportHandler(r -> {
+            reports.add(r);
+            throw new Reported(r);
+        });
+    }
+
+    private List<Report> ofKind(Report.Kind kind) {
+        List<Report> out = new ArrayList<>();
+        for (Report r : reports) {
+            if (r.kind() == kind) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private static void onThread(String name, Runnable body) throws Exception {
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, name);
+        t.start();
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        if (t.isAlive()) {
+            fail("thread " + name + " did not finish");
+        }
+        if (failure[0] != null) {
+            throw new AssertionError("thread " + name + " failed", failure[0]);
+        }
+    }
+
+    @Test
+    void abBaAcrossTwoThreadsAtDifferentTimesIsReported() throws Exception {
+        RwSemaphore inode = RwSemaphore.create("inode");
+        RwSemaphore journal = RwSemaphore.create("journal");
+        onThread("writeback", () -> {
+            try (Permit i = inode.acquireExclusiveUninterruptibly();
+                 Permit j = journal.acquireSharedUninterruptibly()) {
+                assertTrue(i.isOpen() && j.isOpen());
+            }
+        });
+        assertEquals(List.of(), reports);
+        onThread("commit", () -> {
+            try (Permit j = journal.acquireExclusiveUninterruptibly();
+                 Permit i = inode.acquireSharedUninterruptibly()) {
+                assertTrue(i.isOpen() && j.isOpen());
+            }
+        });
+        List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
+        assertEquals(1, cycles.size(), () -> "reports: " + reports);
+        String text = cycles.get(0).message();
+        assertTrue(text.contains("'inode'") && text.contains("'journal'"), text);
+        assertTrue(text.contains("first seen on thread \"writeback\""), text);
+        assertTrue(text.contains("abBaAcrossTwoThreadsAtDifferentTimesIsReported"), text);
+    }
+
+    @Test
+    void sharedSharedCycleOnWriterBiasedSemaphoresIsADeadlockAndIsReported() throws Exception {
+        RwSemaphore a = RwSemaphore.create("a");
+        RwSemaphore b = RwSemaphore.create("b");
+        onThread("ab", () -> {
+            try (Permit x = a.acquireSharedUninterruptibly(); Permit y = b.acquireSharedUninterruptibly()) {
+                assertTrue(x.isOpen() && y.isOpen());
+            }
+        });
+        onThread("ba", () -> {
+            try (Permit y = b.acquireSharedUninterruptibly(); Permit x = a.acquireSharedUninterruptibly()) {
+                assertTrue(x.isOpen() && y.isOpen());
+            }
+        });
+        assertEquals(1, ofKind(Report.Kind.LOCK_ORDER).size(), () -> "reports: " + reports);
+    }
+
+    @Test
+    void aSharedReacquireWhileAWriterMayQueueIsReported() {
+        throwOnReport();
+        RwSemaphore s = RwSemaphore.create("recursive");
+        try (Permit first = s.acquireSharedUninterruptibly()) {
+            Reported e = assertThrows(Reported.class, s::acquireSharedUninterruptibly);
+            assertTrue(e.getMessage().contains("same lock class"), e.getMessage());
+            assertTrue(first.isOpen());
+            Permit tried = s.tryAcquireShared();              // a try never waits: not reported
+            assertNotNull(tried);
+            tried.close();
+        }
+        assertEquals(1, reports.size(), () -> "reports: " + reports);
+    }
+
+    @Test
+    void sharedThenExclusiveOnTheSameClassIsReportedInsteadOfHanging() {
+        throwOnReport();
+        RwSemaphore s = RwSemaphore.create("upgrade");
+        try (Permit shared = s.acquireSharedUninterruptibly()) {
+            assertThrows(Reported.class, s::acquireExclusiveUninterruptibly);
+            assertTrue(shared.isOpen());
+        }
+        // A dependency is reported once, the first time it is seen: kill() on another class.
+        RwSemaphore t = RwSemaphore.create("kill-self");
+        try (Permit shared = t.acquireSharedUninterruptibly()) {
+            assertThrows(Reported.class, t::kill);
+            assertTrue(shared.isOpen());
+        }
+        assertFalse(t.isKilled(), "the refused kill() changed nothing");
+        assertEquals(2, reports.size(), () -> "reports: " + reports);
+    }
+
+    @Test
+    void subclassesDeclareOrderedNestingOfOneClass() throws Exception {
+        LockClass files = LockClass.named("file");
+        RwSemaphore src = RwSemaphore.builder().name("src").lockClass(files).build();
+        RwSemaphore dst = RwSemaphore.builder().name("dst").lockClass(files.subclass(1)).build();
+        try (Permit a = src.acquireExclusive(); Permit b = dst.acquireExclusive()) {
+            assertTrue(a.isOpen() && b.isOpen());
+        }
+        assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void aHandedOffPermitCountsOnTheAttachingThread() throws Exception {
+        RwSemaphore conn = RwSemaphore.create("conn");
+        RwSemaphore pool = RwSemaphore.create("pool");
+        Permit[] moved = new Permit[1];
+        onThread("submitter", () -> {
+            try (Permit p = conn.acquireSharedUninterruptibly()) {
+                moved[0] = p.detach();
+                pool.acquireExclusiveUninterruptibly().close();   // conn not held here: no edge
+            }
+        });
+        assertThrows(AssertionError.class, () -> Validator.assertHeld(conn));
+        onThread("unrelated", () -> {
+            try (Permit p = pool.acquireSharedUninterruptibly()) {
+                assertNull(conn.tryAcquireExclusive(1, TimeUnit.MILLISECONDS)); // pool -> conn: a timed acquire waits
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals(List.of(), reports);
+        onThread("completion", () -> {
+            moved[0].attach();
+            Validator.assertHeld(conn);
+            pool.acquireExclusiveUninterruptibly().close();      // conn (attached) -> pool: cycle
+            moved[0].close();
+        });
+        List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
+        assertEquals(1, cycles.size(), () -> "reports: " + reports);
+        assertTrue(cycles.get(0).message().contains("thread \"completion\""), cycles.get(0).message());
+    }
+
+    @Test
+    void asyncPermitsBelongToNoThreadUntilAttached() throws Exception {
+        RwSemaphore s = RwSemaphore.create("async");
+        Permit writer = s.acquireExclusive();
+        CompletableFuture<Permit> pending = s.acquireSharedAsync();
+        onThread("releaser", writer::close);                      // grants the future on this thread
+        Permit p = pending.get(30, TimeUnit.SECONDS);
+        onThread("user", () -> {
+            assertThrows(AssertionError.class, () -> Validator.assertHeld(s));
+            p.attach();
+            Validator.assertHeld(s);
+            p.close();
+        });
+        assertThrows(AssertionError.class, () -> Validator.assertHeld(s));
+        assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void aTaskThatReturnsHoldingAPermitIsReported() throws Exception {
+        RwSemaphore s = RwSemaphore.create("task-permit");
+        ExecutorService pool = Validator.wrap(Executors.newSingleThreadExecutor());
+        try {
+            Permit leaked = pool.submit(s::acquireShared).get(30, TimeUnit.SECONDS);
+            pool.submit(() -> { }).get(30, TimeUnit.SECONDS);    // one thread, FIFO: the first task's check is done
+            List<Report> held = ofKind(Report.Kind.TASK_HELD);
+            assertEquals(1, held.size(), () -> "reports: " + reports);
+            assertTrue(held.get(0).message().contains("'task-permit'"), held.get(0).message());
+            leaked.close();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void leakAPermit(RwSemaphore s) {
+        s.tryAcquireShared();                                     // dropped while open
+    }
+
+    @Test
+    void aLeakedPermitIsReportedAndNeverEndedByThePolicy() throws Exception {
+        Validator.setEndLeakedSections(true);                     // applies to read sections only
+        RwSemaphore s = RwSemaphore.create("leaked-permit");
+        leakAPermit(s);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ofKind(Report.Kind.LEAK).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("no leak report: " + reports);
+            }
+            System.gc();
+            Thread.sleep(10);                                     // polling after System.gc()
+        }
+        String text = ofKind(Report.Kind.LEAK).get(0).message();
+        assertTrue(text.contains("leakAPermit"), text);
+        assertTrue(text.contains("no writer can acquire it again"), text);
+        assertNull(s.tryAcquireExclusive(), "exclusion is never broken by the validator");
+    }
+
+    @Test
+    void leakedAccessesOfARevocableAreReported() throws Exception {
+        Revocable<String> conn = Revocable.of("socket", x -> { });
+        leakAnAccess(conn);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ofKind(Report.Kind.LEAK).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("no leak report: " + reports);
+            }
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(ofKind(Report.Kind.LEAK).get(0).message().contains("leakAnAccess"));
+        assertFalse(conn.revoke(0, TimeUnit.SECONDS), "the leaked access still blocks revoke()");
+    }
+
+    private static void leakAnAccess(Revocable<String> conn) {
+        Access<String> a = conn.tryAccess();
+        assertNotNull(a);
+    }
+
+    @Test
+    void aStalledWriterReportNamesThePermitsItWaitsFor() throws Exception {
+        AtomicLong now = new AtomicLong();
+        CountDownLatch stalled = new CountDownLatch(1);
+        List<Report> stalls = new CopyOnWriteArrayList<>();
+        RwSemaphore s = RwSemaphore.builder().name("stalled-writer").clock(now::get)
+                .stallThreshold(Duration.ofSeconds(5)).reportHandler(r -> {
+                    stalls.add(r);
+                    stalled.countDown();
+                }).build();
+        Permit held = s.acquireShared();
+        Permit handed = s.acquireShared().detach();
+        Permit waker = s.acquireShared();
+        Thread writer = new Thread(() -> s.acquireExclusiveUninterruptibly().close(), "writer");
+        writer.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!s.isWriterWaiting() || LockSupport.getBlocker(writer) == null) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("the writer never waited");
+            }
+            Thread.onSpinWait();
+        }
+        now.addAndGet(Duration.ofSeconds(6).toNanos());
+        waker.close();                                            // a release wakes the writer's check
+        assertTrue(stalled.await(30, TimeUnit.SECONDS), "no stall report");
+        String text = stalls.get(0).message();
+        assertTrue(text.contains("held by thread \"" + Thread.currentThread().getName() + "\""), text);
+        assertTrue(text.contains("detached, held by no thread"), text);
+        held.close();
+        handed.close();
+        writer.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(writer.isAlive());
+    }
+
+    @Test
+    void srcuAndSemaphoresShareOneGraph() throws Exception {
+        Srcu writes = Srcu.create("writes");
+        RwSemaphore freeze = RwSemaphore.create("freeze");
+        onThread("writer", () -> {
+            int t = writes.readLock();
+            try (Permit p = freeze.acquireSharedUninterruptibly()) {   // writes-read -> freeze-shared
+                assertTrue(p.isOpen());
+            } finally {
+                writes.readUnlock(t);
+            }
+        });
+        onThread("freezer", () -> {
+            try (Permit p = freeze.acquireExclusiveUninterruptibly()) {
+                writes.synchronizeUninterruptibly();                 // freeze-exclusive -> writes-sync
+            }
+        });
+        List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
+        assertEquals(1, cycles.size(), () -> "reports: " + reports);
+        assertTrue(cycles.get(0).message().contains("'writes'") && cycles.get(0).message().contains("'freeze'"));
+    }
+}
