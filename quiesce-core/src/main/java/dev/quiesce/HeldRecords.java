@@ -21,10 +21,10 @@ final class HeldRecords {
             return ((ReadSection) handle).record;
         }
         if (handle instanceof Permit) {
-            return ((Permit) handle).record;
+            return ((Permit) handle).record();
         }
         if (handle instanceof Access) {
-            return ((Access<?>) handle).permit().record;
+            return ((Access<?>) handle).permit().record();
         }
         return null;
     }

@@ -49,8 +49,6 @@ public final class Permit implements Held {
     private final RwSemaphore semaphore;
     private final int where;
     private volatile int state;
-    /** The validator's record of this permit; null when validation is off. */
-    Object record;
 
     Permit(RwSemaphore semaphore, int where) {
         this.semaphore = semaphore;
@@ -76,7 +74,7 @@ public final class Permit implements Held {
         if (STATE.compareAndSet(this, OPEN, CLOSED)) {
             semaphore.release(where);
             if (Tracker.ENABLED) {
-                Tracker.INSTANCE.released(record);         // after the count: a report may throw
+                Tracker.INSTANCE.released(record());       // after the count: a report may throw
             }
             return true;
         }
@@ -104,8 +102,9 @@ public final class Permit implements Held {
         }
         Permit moved = new Permit(semaphore, where);
         if (Tracker.ENABLED) {
-            moved.record = record;
-            Tracker.INSTANCE.detached(record, moved);
+            Object r = record();
+            Tracker.INSTANCE.bind(moved, r);
+            Tracker.INSTANCE.detached(r, moved);
         }
         return moved;
     }
@@ -122,7 +121,7 @@ public final class Permit implements Held {
             throw new IllegalStateException(stateMessage("attach"));
         }
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.attached(record);
+            Tracker.INSTANCE.attached(record());
         }
         return this;
     }
@@ -155,7 +154,7 @@ public final class Permit implements Held {
         }
         Permit shared = semaphore.downgrade();
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.released(record);
+            Tracker.INSTANCE.released(record());
             shared.owned();                                // nothing waited: no order to check
         }
         return shared;
@@ -179,20 +178,28 @@ public final class Permit implements Held {
         }
         semaphore.killHeld();
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.released(record);
+            Tracker.INSTANCE.released(record());
         }
     }
 
     /** Validation: the calling thread now holds this permit. */
     Permit owned() {
-        record = Tracker.INSTANCE.acquired(semaphore.lockClass(), semaphore, mode(), this, null);
+        Tracker.INSTANCE.bind(this, Tracker.INSTANCE.acquired(semaphore.lockClass(), semaphore, mode(), this, null));
         return this;
     }
 
     /** Validation: this permit goes to a future; no thread holds it until one attaches it. */
     Permit unowned() {
-        record = Tracker.INSTANCE.acquiredUnowned(semaphore.lockClass(), semaphore, mode(), this);
+        Tracker.INSTANCE.bind(this, Tracker.INSTANCE.acquiredUnowned(semaphore.lockClass(), semaphore, mode(), this));
         return this;
+    }
+
+    /**
+     * The validator's record of this permit. Kept by the validator, not in a field: a permit stays
+     * 24 bytes (FootprintTest), and only validation pays for the look-up.
+     */
+    Object record() {
+        return Tracker.INSTANCE.bound(this);
     }
 
     private int mode() {

@@ -123,6 +123,11 @@ public final class ReadSection implements Held {
         return domain;
     }
 
+    /** Returns the token behind this handle (for tests in this package). */
+    int token() {
+        return token;
+    }
+
     private String stateMessage(String op) {
         return "cannot " + op + " a read section of " + domain + " that is "
                 + (state == CLOSED ? "closed" : "detached (its new handle owns it)");

@@ -118,7 +118,7 @@ class SrcuTest {
                 if (form == Form.ENTER_DETACHED) {
                     s.close();                             // no-op: the detached handle owns it
                 }
-                token = tokenOf(srcu, handle);
+                token = handle.token();
             }
             AtomicBoolean endedWhenReturned = new AtomicBoolean();
             Worker updater = start("updater", () -> {
@@ -1159,13 +1159,4 @@ class SrcuTest {
         return null;
     }
 
-    /** The token behind a handle, recovered with blocksGracePeriod-free means: begin-and-compare. */
-    private static int tokenOf(Srcu srcu, ReadSection handle) {
-        // Tokens are salt | index; the salt is shared by every token of the domain. A probe
-        // section gives the salt; the handle's index shows in its toString.
-        int probe = srcu.downRead();
-        srcu.upRead(probe);
-        int index = handle.toString().contains("index 1") ? 1 : 0;
-        return (probe & ~1) | index;
-    }
 }

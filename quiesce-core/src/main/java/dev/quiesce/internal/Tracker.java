@@ -100,6 +100,22 @@ public abstract class Tracker {
     public abstract Object acquiredUnowned(Object cls, Object instance, int mode, Object handle);
 
     /**
+     * Keeps the record of a handle that has no field for it (a permit stays small).
+     *
+     * @param handle the handle (weakly referenced)
+     * @param record what {@link #acquired} returned
+     */
+    public abstract void bind(Object handle, Object record);
+
+    /**
+     * Returns the record bound to a handle, or null.
+     *
+     * @param handle the handle
+     * @return its record
+     */
+    public abstract Object bound(Object handle);
+
+    /**
      * Remembers the class of a primitive that keeps no field for it (footprint): see
      * {@link #classOf(Object)}.
      *

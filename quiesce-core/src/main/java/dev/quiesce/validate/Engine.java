@@ -62,6 +62,8 @@ final class Engine extends Tracker {
     private final ConcurrentHashMap<Object, Set<Held>> openByInstance = new ConcurrentHashMap<>();
     /** Classes of primitives that keep no field for them; weak keys, identity (they do not override equals). */
     private final java.util.WeakHashMap<Object, Node> classByInstance = new java.util.WeakHashMap<>();
+    /** Records of handles that keep no field for them (permits); weak keys, identity. */
+    private final java.util.WeakHashMap<Object, Held> recordByHandle = new java.util.WeakHashMap<>();
     private final Cleaner cleaner = Cleaner.create(r -> {
         Thread t = new Thread(r, "quiesce-validator-leaks");
         t.setDaemon(true);
@@ -122,6 +124,20 @@ final class Engine extends Tracker {
     }
 
     @Override
+    public void bind(Object handle, Object record) {
+        synchronized (recordByHandle) {
+            recordByHandle.put(handle, (Held) record);
+        }
+    }
+
+    @Override
+    public Object bound(Object handle) {
+        synchronized (recordByHandle) {
+            return recordByHandle.get(handle);
+        }
+    }
+
+    @Override
     public void register(Object instance, Object cls) {
         synchronized (classByInstance) {
             classByInstance.put(instance, (Node) cls);
@@ -137,11 +153,14 @@ final class Engine extends Tracker {
 
     @Override
     public boolean claim(Object record) {
-        return ((Held) record).claim();
+        return record == null || ((Held) record).claim();
     }
 
     @Override
     public void released(Object record) {
+        if (record == null) {
+            return;                                        // acquired before tracking could see it
+        }
         Held h = (Held) record;
         h.unwatch();
         if (h.endedBy != null) {
@@ -189,6 +208,9 @@ final class Engine extends Tracker {
 
     @Override
     public void detached(Object record, Object newHandle) {
+        if (record == null) {
+            return;
+        }
         Held h = (Held) record;
         Thread me = Thread.currentThread();
         if (h.owner == me) {
@@ -202,6 +224,9 @@ final class Engine extends Tracker {
 
     @Override
     public void attached(Object record) {
+        if (record == null) {
+            return;
+        }
         Held h = (Held) record;
         Thread me = Thread.currentThread();
         if (h.owner == me) {
