@@ -3,7 +3,7 @@
 #
 # Usage: quiesce-jmh/run-benchmarks.sh [quick|full] [extra JMH options...]
 #
-#   quick (default)  -f 1 -wi 3 -w 1s -i 5 -r 1s: a few minutes in all on 2 cores.
+#   quick (default)  -f 1 -wi 3 -w 1s -i 5 -r 1s: about 5 minutes in all on 2 cores.
 #   full             -f 3 -wi 5 -w 2s -i 10 -r 2s: errors small enough to judge ratios.
 #
 # Parts (each a separate JMH run, JSON in $OUT, default quiesce-jmh/target/jmh-results):
@@ -17,7 +17,7 @@
 #   run-benchmarks.sh quick -i 10 -jvmArgsAppend -XX:+UseParallelGC
 # Environment:
 #   JAVA_HOME  the JDK that builds and runs the suite (default: java on the PATH)
-#   OUT        where the JSON goes
+#   OUT        where the JSON goes (the default is under target/: `mvn clean` deletes it)
 #   PARTS      which parts to run (default "read grace")
 #   THREADS    thread counts for the read side (default "1 2 4")
 #   REBUILD=1  rebuild even when target/benchmarks.jar exists
