@@ -238,6 +238,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Condition gpDone = gpLock.newCondition();
     // Touched only by the driver.
     private long gpStartedAt;
+    private static final long NOT_WAITED = Long.MIN_VALUE;
     private Events.GracePeriodEvent gpEvent;
     private long stallReportedFor = -1;
     private long misuseReportedFor = -1;
@@ -257,7 +258,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Condition callbacksDone = barrierLock.newCondition();
 
     private Srcu(Builder b) {
-        super(newSalt(), cellShift(), newCounts());
+        this(b, cells());
+    }
+
+    /**
+     * The cell count is computed once and both the shift and the array derive from it:
+     * availableProcessors() may change between two calls (CPU affinity; jcstress pins threads),
+     * and a shift for 8 cells over an array of 4 indexed out of bounds. (Regression: found by
+     * jcstress, SrcuTest.cellShiftAndArrayAgree.)
+     */
+    private Srcu(Builder b, int cells) {
+        super(newSalt(), 64 - Integer.numberOfTrailingZeros(cells), new long[(cells + 2) * STRIDE]);
         this.name = b.name != null ? b.name : "srcu-" + SEQUENCE.incrementAndGet();
         this.callbackExecutor = b.callbackExecutor != null ? b.callbackExecutor : ForkJoinPool.commonPool();
         this.reportHandler = b.reportHandler != null ? b.reportHandler : Srcu::logReport;
@@ -923,7 +934,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             }
             switch ((int) s & PHASE_MASK) {
                 case IDLE:
-                    gpStartedAt = clock.getAsLong();
+                    gpStartedAt = NOT_WAITED;              // the stall clock starts at the first wait
                     beginEvent();
                     gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
                     break;
@@ -993,25 +1004,36 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * spin (expedited) or park until an end on idx, a timeout or an interrupt.
      */
     private int awaitDrained(int idx, long seq, long deadline, int mode) {
+        if (imbalance(idx) == 0) {
+            return DONE;               // nothing to wait for: no need to publish, read a clock, ...
+        }
         // After a close (raced by this grace period) keep CLOSED_MARK: nothing can be open.
         boolean published = DRAIN_INDEX.compareAndSet(this, -1, idx);
         boolean interrupted = false;
         try {
-            long spinUntil = expeditedTarget > seq ? System.nanoTime() + SPIN_NANOS : 0;
+            long spinUntil = 0;
             for (;;) {
-                long open = imbalance(idx);
+                long open = imbalance(idx);                // after publishing: see readUnlockUntracked
                 if (open == 0) {
                     return DONE;
                 }
                 long gp = seq >>> 2;
+                if (gpStartedAt == NOT_WAITED) {
+                    gpStartedAt = clock.getAsLong();
+                }
                 if (open < 0) {
                     reportMisuse(idx, gp, -open);
                 }
                 checkStall(idx, gp, open);
                 long now = System.nanoTime();
-                if (spinUntil != 0 && now - spinUntil < 0) {
-                    Thread.onSpinWait();
-                    continue;
+                if (expeditedTarget > seq) {
+                    if (spinUntil == 0) {
+                        spinUntil = now + SPIN_NANOS;
+                    }
+                    if (now - spinUntil < 0) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
                 }
                 long nanos = deadline == NO_DEADLINE ? stallNanos : Math.min(deadline - now, stallNanos);
                 if (nanos <= 0) {
@@ -1315,17 +1337,15 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         return s;
     }
 
+    /** Cells for a new domain: a power of two, four per CPU, 4 to 256. */
     private static int cells() {
         int n = Runtime.getRuntime().availableProcessors() * 4;
         return Math.min(256, Math.max(4, Integer.highestOneBit(n - 1) << 1));
     }
 
-    private static int cellShift() {
-        return 64 - Integer.numberOfTrailingZeros(cells());
-    }
-
-    private static long[] newCounts() {
-        return new long[(cells() + 2) * STRIDE];
+    /** The cell the shift maps the worst-case id to: always inside the array. For tests. */
+    int maxCellIndex() {
+        return (int) (-1L >>> cellShift);
     }
 
     /** Number of counter cells: fixed per domain. Package-private for tests. */

@@ -1159,4 +1159,15 @@ class SrcuTest {
         return null;
     }
 
+    /**
+     * Regression (found by jcstress): the shift that maps a thread to its cell and the cell array
+     * were each derived from availableProcessors(), read twice; under CPU affinity the two reads
+     * differed and lock() indexed past the array. Both now come from one count, so the largest
+     * cell the shift can name is the last cell of the array.
+     */
+    @Test
+    void cellShiftAndArrayAgree() {
+        Srcu srcu = Srcu.create("cells");
+        assertEquals(srcu.cellCount() - 1, srcu.maxCellIndex());
+    }
 }
