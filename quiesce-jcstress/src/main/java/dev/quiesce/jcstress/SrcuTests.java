@@ -7,6 +7,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -15,6 +16,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.Signal;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIZ_Result;
+import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
@@ -44,8 +46,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *
  * <h2>Cost</h2>
  * jcstress creates many states, so each holds a fresh {@code Srcu} (a counter array of about a
- * kilobyte) and nothing else. Only {@link CloseAgainstReadLock} calls {@link Srcu#close()}, and
- * it expects refusals: elsewhere a state may be dropped with a section open (a
+ * kilobyte) and nothing else. Only the {@code CloseAgainst*} tests call {@link Srcu#close()},
+ * and they expect refusals: elsewhere a state may be dropped with a section open (a
  * {@code Termination} run that went stale), and close refuses that by throwing. Domains are
  * garbage, like the states. Callbacks and {@link Srcu#startPoll()} start the domain's
  * worker, a daemon thread that lingers for a second, so the tests that use them make far fewer
@@ -413,6 +415,50 @@ public final class SrcuTests {
         }
     }
 
+    /**
+     * The callback guarantee with a handed-off section: {@code downRead()} in the state
+     * constructor, {@code upRead} in the reader actor. The section began before
+     * {@code callAfterGracePeriod} was called whatever the reader read, so a callback that sees
+     * {@code y == 0} ran while it was open. Stronger than {@link Callback}: there the updater's
+     * call and {@code barrier()} take far longer than the reader's section, so the section is
+     * seldom still open when the callback is queued.
+     */
+    @JCStressTest
+    @Description("downRead() in the state constructor; reader r1 = x; y = 1; upRead(token) against "
+            + "x = 1; callAfterGracePeriod(seen = y); barrier(); r2 = seen")
+    @Outcome(id = "[01], 0", expect = Expect.FORBIDDEN,
+            desc = "The callback ran while the section begun before callAfterGracePeriod was still open.")
+    @Outcome(id = "[01], -1", expect = Expect.FORBIDDEN,
+            desc = "barrier() returned before the callback queued before it had run.")
+    @Outcome(id = "0, 1", expect = Expect.ACCEPTABLE,
+            desc = "The reader read x before x = 1; the callback ran after upRead.")
+    @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE,
+            desc = "The reader read x after x = 1; the callback ran after upRead.")
+    @State
+    public static class HandOffCallback extends Data {
+        final int token = srcu.downRead();
+        volatile int seen = -1;
+
+        @Actor
+        public void reader(II_Result r) {
+            r.r1 = x;
+            y = 1;
+            srcu.upRead(token);
+        }
+
+        @Actor
+        public void updater(II_Result r) {
+            x = 1;
+            srcu.callAfterGracePeriod(() -> seen = y);
+            try {
+                srcu.barrier();
+            } catch (InterruptedException e) {
+                throw unexpected(e);
+            }
+            r.r2 = seen;
+        }
+    }
+
     /** The RCU guarantee with a polled grace period: {@code startPoll()} then {@code awaitCompleted}. */
     @JCStressTest
     @Description("readLock section { r1 = x; y = 1 } against x = 1; c = startPoll(); awaitCompleted(c); r2 = y")
@@ -551,6 +597,66 @@ public final class SrcuTests {
             } catch (IllegalStateException refused) {
                 r.r2 = 0;
             }
+        }
+    }
+
+    /**
+     * {@code close()} refuses while callbacks are pending, and {@code callAfterGracePeriod}
+     * refuses a closed domain: a callback is either refused or eventually runs. The caller
+     * reports 1 if {@code callAfterGracePeriod} accepted the callback, 0 if it refused; the
+     * closer 1 if {@code close()} returned, 0 if it refused; the arbiter whether the callback
+     * had run by then. If {@code close()} succeeded after accepting a callback, that callback
+     * must already have run — {@code close()} refuses while one is pending — so
+     * {@code (1, 1, 0)} is forbidden; in the other rows the callback may still be on its way.
+     *
+     * <p>Race it looks for: {@code callAfterGracePeriod} checks that the domain is open, and only
+     * then records its grace-period request and counts the callback. A {@code close()} that sets
+     * the closed bit and checks between the two sees nothing pending and succeeds; the callback
+     * is then queued on a closed domain whose worker no longer starts, never runs, and a later
+     * {@code barrier()} waits for ever.
+     */
+    @JCStressTest
+    @Description("callAfterGracePeriod(ran = 1) against close(); arbiter reads ran")
+    @Outcome(id = "1, 1, 0", expect = Expect.FORBIDDEN,
+            desc = "callAfterGracePeriod accepted a callback, close() then succeeded, and the callback "
+                    + "had not run: it never will (the closed domain starts no worker).")
+    @Outcome(id = "1, 1, 1", expect = Expect.ACCEPTABLE,
+            desc = "The callback was accepted and had run before close() checked; close() succeeded.")
+    @Outcome(id = "1, 0, [01]", expect = Expect.ACCEPTABLE,
+            desc = "The callback was pending when close() checked: close() refused; the callback runs "
+                    + "after a grace period.")
+    @Outcome(id = "0, 1, 0", expect = Expect.ACCEPTABLE,
+            desc = "close() won: callAfterGracePeriod refused the closed domain.")
+    @Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "callAfterGracePeriod ran during a close() that then refused; it was refused too.")
+    @State
+    public static class CloseAgainstCallback {
+        final Srcu srcu = Srcu.create();
+        volatile int ran;
+
+        @Actor
+        public void caller(III_Result r) {
+            try {
+                srcu.callAfterGracePeriod(() -> ran = 1);
+                r.r1 = 1;
+            } catch (IllegalStateException refused) {
+                r.r1 = 0;
+            }
+        }
+
+        @Actor
+        public void closer(III_Result r) {
+            try {
+                srcu.close();
+                r.r2 = 1;
+            } catch (IllegalStateException refused) {
+                r.r2 = 0;
+            }
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            r.r3 = ran;
         }
     }
 
