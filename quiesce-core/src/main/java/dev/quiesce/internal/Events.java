@@ -59,6 +59,10 @@ public final class Events {
         /** The grace period's number in its domain. */
         @Label("Number")
         public long number;
+
+        /** Creates an event; {@code Srcu} fills it in at the end of the grace period. */
+        public GracePeriodEvent() {
+        }
     }
 
     /** Fields shared by the report events. */
