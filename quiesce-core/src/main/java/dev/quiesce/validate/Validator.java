@@ -7,6 +7,7 @@ import dev.quiesce.Srcu;
 import dev.quiesce.internal.Tracker;
 
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -275,6 +276,19 @@ public final class Validator {
         if (Tracker.ENABLED) {
             engine().clock = nanoClock != null ? nanoClock : System::nanoTime;
         }
+    }
+
+    /**
+     * As {@link #wrap(ExecutorService)}, for a plain {@link Executor}. Returns {@code executor}
+     * itself when validation is off.
+     *
+     * @param executor the executor
+     * @return an executor that checks what its tasks leave held
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public static Executor wrap(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        return Tracker.ENABLED ? new TrackedExecutor(engine(), executor) : executor;
     }
 
     private static Engine engine() {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -46,13 +45,7 @@ class LeaseAndEventsTest {
     }
 
     private List<Report> ofKind(Report.Kind kind) {
-        List<Report> out = new ArrayList<>();
-        for (Report r : reports) {
-            if (r.kind() == kind) {
-                out.add(r);
-            }
-        }
-        return out;
+        return ValidationTestSupport.ofKind(reports, kind);
     }
 
     @Test

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import static dev.quiesce.validate.ValidationTestSupport.onThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -62,33 +62,9 @@ class RwSemaphoreValidationTest {
     }
 
     private List<Report> ofKind(Report.Kind kind) {
-        List<Report> out = new ArrayList<>();
-        for (Report r : reports) {
-            if (r.kind() == kind) {
-                out.add(r);
-            }
-        }
-        return out;
+        return ValidationTestSupport.ofKind(reports, kind);
     }
 
-    private static void onThread(String name, Runnable body) throws Exception {
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, name);
-        t.start();
-        t.join(TimeUnit.SECONDS.toMillis(30));
-        if (t.isAlive()) {
-            fail("thread " + name + " did not finish");
-        }
-        if (failure[0] != null) {
-            throw new AssertionError("thread " + name + " failed", failure[0]);
-        }
-    }
 
     @Test
     void abBaAcrossTwoThreadsAtDifferentTimesIsReported() throws Exception {

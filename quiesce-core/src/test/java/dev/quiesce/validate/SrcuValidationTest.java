@@ -8,16 +8,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static dev.quiesce.validate.ValidationTestSupport.onThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The validator on Srcu, written as the bugs a user makes. Runs in its own JVM with
@@ -54,37 +53,13 @@ class SrcuValidationTest {
         });
     }
 
-    private static void onThread(String name, Runnable body) throws Exception {
-        List<Throwable> failure = new ArrayList<>();
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.add(e);
-            }
-        }, name);
-        t.start();
-        t.join(TimeUnit.SECONDS.toMillis(30));
-        if (t.isAlive()) {
-            fail("thread " + name + " did not finish");
-        }
-        if (!failure.isEmpty()) {
-            throw new AssertionError("thread " + name + " failed", failure.get(0));
-        }
-    }
 
     private static void sync(Srcu s) {
         s.synchronizeUninterruptibly();
     }
 
     private List<Report> ofKind(Report.Kind kind) {
-        List<Report> out = new ArrayList<>();
-        for (Report r : reports) {
-            if (r.kind() == kind) {
-                out.add(r);
-            }
-        }
-        return out;
+        return ValidationTestSupport.ofKind(reports, kind);
     }
 
     @Test

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +20,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import static dev.quiesce.validate.ValidationTestSupport.onThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,33 +44,9 @@ class ValidatorToolsTest {
     }
 
     private List<Report> ofKind(Report.Kind kind) {
-        List<Report> out = new ArrayList<>();
-        for (Report r : reports) {
-            if (r.kind() == kind) {
-                out.add(r);
-            }
-        }
-        return out;
+        return ValidationTestSupport.ofKind(reports, kind);
     }
 
-    private static void onThread(String name, Runnable body) throws Exception {
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, name);
-        t.start();
-        t.join(TimeUnit.SECONDS.toMillis(30));
-        if (t.isAlive()) {
-            fail("thread " + name + " did not finish");
-        }
-        if (failure[0] != null) {
-            throw new AssertionError("thread " + name + " failed", failure[0]);
-        }
-    }
 
     @Test
     void jdkLocksJoinTheGraph() throws Exception {
@@ -152,6 +128,16 @@ class ValidatorToolsTest {
         } finally {
             pool.shutdown();
         }
+    }
+
+    @Test
+    void aPlainExecutorIsCheckedToo() throws Exception {
+        Srcu s = Srcu.create("plain-executor");
+        java.util.concurrent.Executor direct = Validator.wrap((java.util.concurrent.Executor) Runnable::run);
+        ReadSection[] leaked = new ReadSection[1];
+        direct.execute(() -> leaked[0] = s.enter());        // runs here; returns holding it
+        assertEquals(1, ofKind(Report.Kind.TASK_HELD).size(), () -> "reports: " + reports);
+        leaked[0].close();
     }
 
     private static void leakASection(Srcu s) {
