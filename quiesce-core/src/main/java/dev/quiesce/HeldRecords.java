@@ -18,7 +18,7 @@ final class HeldRecords {
 
     private static Object recordOf(Object handle) {
         if (handle instanceof ReadSection) {
-            return ((ReadSection) handle).record;
+            return ((ReadSection) handle).record();
         }
         if (handle instanceof Permit) {
             return ((Permit) handle).record();

@@ -39,8 +39,6 @@ public final class ReadSection implements Held {
     private final Srcu domain;
     private final int token;
     private volatile int state;
-    /** The validator's record of this section; null when validation is off. */
-    Object record;
 
     ReadSection(Srcu domain, int token) {
         this.domain = domain;
@@ -56,11 +54,11 @@ public final class ReadSection implements Held {
     public void close() {
         int s = state;
         if (s == OPEN && STATE.compareAndSet(this, OPEN, CLOSED)) {
-            if (!Tracker.ENABLED || Tracker.INSTANCE.claim(record)) {
+            if (!Tracker.ENABLED || Tracker.INSTANCE.claim(record())) {
                 domain.readUnlockUntracked(token);
             }
             if (Tracker.ENABLED) {
-                Tracker.INSTANCE.released(record);         // after the count: a report may throw
+                Tracker.INSTANCE.released(record());       // after the count: a report may throw
             }
         } else if (state == CLOSED) {
             throw new IllegalStateException("read section of " + domain + " closed twice");
@@ -85,8 +83,9 @@ public final class ReadSection implements Held {
         }
         ReadSection moved = new ReadSection(domain, token);
         if (Tracker.ENABLED) {
-            moved.record = record;
-            Tracker.INSTANCE.detached(record, moved);
+            Object r = record();
+            Tracker.INSTANCE.bind(moved, r);
+            Tracker.INSTANCE.detached(r, moved);
         }
         return moved;
     }
@@ -103,7 +102,7 @@ public final class ReadSection implements Held {
             throw new IllegalStateException(stateMessage("attach"));
         }
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.attached(record);
+            Tracker.INSTANCE.attached(record());
         }
         return this;
     }
@@ -121,6 +120,14 @@ public final class ReadSection implements Held {
     /** Returns the domain this section belongs to. */
     Srcu domain() {
         return domain;
+    }
+
+    /**
+     * The validator's record of this section. Kept by the validator, not in a field, so that a
+     * handle stays 24 bytes; only validation pays for the look-up.
+     */
+    Object record() {
+        return Tracker.INSTANCE.bound(this);
     }
 
     /** Returns the token behind this handle (for tests in this package). */

@@ -390,8 +390,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         int token = lock();
         ReadSection section = new ReadSection(this, token);
         if (Tracker.ENABLED) {
-            section.record = Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section,
+            Object record = Tracker.INSTANCE.acquired(lockClass, this, Tracker.READ_RECURSIVE, section,
                     () -> readUnlockUntracked(token));
+            Tracker.INSTANCE.bind(section, record);
         }
         return section;
     }

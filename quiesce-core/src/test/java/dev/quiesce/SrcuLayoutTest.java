@@ -56,4 +56,14 @@ class SrcuLayoutTest {
         assertEquals(1, found.size(), "field " + name + " in\n" + layout.toPrintable());
         return found.get(0);
     }
+
+    /** A handle is one small allocation: 24 bytes, with the validator's record kept outside it. */
+    @Test
+    void readSectionIsSmall() {
+        Srcu srcu = Srcu.create("layout");
+        ReadSection section = srcu.enter();
+        long size = ClassLayout.parseInstance(section).instanceSize();
+        section.close();
+        assertTrue(size <= 24, "ReadSection is " + size + " bytes");
+    }
 }
