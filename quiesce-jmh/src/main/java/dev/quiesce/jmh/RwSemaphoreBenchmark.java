@@ -60,7 +60,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * line). The JDK methods take no {@code @Param}, so they run once per thread count.
  * Run at {@code -t 1}, {@code 2}, {@code 4} with {@code -prof gc}: {@code gc.alloc.rate.norm} (bytes
  * per operation) shows whether the {@code Permit} of the one-method forms is scalar-replaced
- * (≈ 0 B/op) or allocated (32 B/op: one {@code Permit} with compressed references); the token
+ * (≈ 0 B/op) or allocated (24 B/op: one {@code Permit} with compressed references); the token
  * form must show 0.
  *
  * <p><b>Exclusive side.</b> Uncontended only: run the {@code …Exclusive}/{@code …Write} methods at
