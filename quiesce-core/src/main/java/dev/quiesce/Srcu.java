@@ -480,6 +480,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     void readUnlockUntracked(int token) {
         checkToken(token);
+        // Refuse only a domain that is closed before we count: CLOSED_MARK is written only by a
+        // close() that succeeded, which an open section of this token prevents — so a real
+        // section never sees it here, while a stale token after close() is refused and counts
+        // nothing. Checking after the add instead would refuse a real end that close() counted
+        // before it succeeded. (Regression: jcstress SrcuTests.CloseAgainstReadLock, "2, 1".)
+        if (drainIndex == CLOSED_MARK) {
+            throw closedError();
+        }
         int idx = token & 1;
         COUNTS.getAndAdd(counts, cellBase() + END + idx, 1L);
         // No lost wake-up: the driver writes drainIndex (volatile) and then scans (volatile
@@ -487,11 +495,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         // order of volatile accesses either the driver's scan follows our add — it counts this
         // end — or our read follows its write and we unpark it. An unpark before its park
         // makes the park return at once.
-        int d = drainIndex;
-        if (d == idx) {
+        if (drainIndex == idx) {
             LockSupport.unpark(driver);
-        } else if (d == CLOSED_MARK) {
-            throw closedError();                           // counts of a closed domain are dead
         }
     }
 
