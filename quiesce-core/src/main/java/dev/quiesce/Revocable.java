@@ -1,5 +1,7 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Reports;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -58,7 +60,6 @@ public final class Revocable<T> {
      * revoke() waits on it after its kill.
      */
 
-    private static final System.Logger LOG = System.getLogger("dev.quiesce");
 
     private final T resource;
     private final Consumer<? super T> release;
@@ -177,8 +178,8 @@ public final class Revocable<T> {
         if (gate.isDead()) {
             Throwable t = runReleaseIfDue();
             if (t != null) {
-                LOG.log(System.Logger.Level.ERROR, new Report(Report.Kind.CALLBACK_FAILED, gate.name(),
-                        "release action of " + this + " threw in the close() of its last access", t).toString(), t);
+                Reports.log(new Report(Report.Kind.CALLBACK_FAILED, gate.name(),
+                        "release action of " + this + " threw in the close() of its last access", t));
             }
         }
     }

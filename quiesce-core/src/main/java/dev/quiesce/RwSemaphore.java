@@ -1,6 +1,6 @@
 package dev.quiesce;
 
-import dev.quiesce.internal.Events;
+import dev.quiesce.internal.Reports;
 import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
@@ -199,9 +199,8 @@ public final class RwSemaphore {
     private static final int TIMED = 2;
 
     private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
-    private static final System.Logger LOG = System.getLogger("dev.quiesce");
     private static final Settings DEFAULT_SETTINGS =
-            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, RwSemaphore::logReport);
+            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log);
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -1234,12 +1233,7 @@ public final class RwSemaphore {
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for permits to be released ("
                 + this + ")" + (Tracker.ENABLED ? "; open permits:" + Tracker.INSTANCE.describeOpen(this)
                                                 : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
-        Events.report(r);
-        try {
-            st.handler.accept(r);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "report handler threw on " + r, e);
-        }
+        Reports.deliver(r, st.handler);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1262,11 +1256,6 @@ public final class RwSemaphore {
 
     private static Permit unowned(Permit p) {
         return Tracker.ENABLED && p != null ? p.unowned() : p;
-    }
-
-    private static void logReport(Report r) {
-        LOG.log(r.kind() == Report.Kind.STALL ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
-                r.toString(), r.cause());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.quiesce;
 
 import dev.quiesce.internal.Events;
+import dev.quiesce.internal.Reports;
 import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
@@ -217,7 +218,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private static final int CALLBACK_BATCH = 256;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
 
-    private static final System.Logger LOG = System.getLogger("dev.quiesce");
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String name;
@@ -271,7 +271,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         super(newSalt(), 64 - Integer.numberOfTrailingZeros(cells), new long[(cells + 2) * STRIDE]);
         this.name = b.name != null ? b.name : "srcu-" + SEQUENCE.incrementAndGet();
         this.callbackExecutor = b.callbackExecutor != null ? b.callbackExecutor : ForkJoinPool.commonPool();
-        this.reportHandler = b.reportHandler != null ? b.reportHandler : Srcu::logReport;
+        this.reportHandler = b.reportHandler != null ? b.reportHandler : Reports::log;
         this.stallNanos = b.stallNanos;
         this.clock = b.clock != null ? b.clock : System::nanoTime;
         this.lockClass = Tracker.ENABLED ? Tracker.INSTANCE.lockClass(b.lockClass, "Srcu", name) : null;
@@ -1100,19 +1100,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private void report(Report.Kind kind, String message, Throwable cause) {
-        Report r = new Report(kind, name, message, cause);
-        Events.report(r);
-        try {
-            reportHandler.accept(r);
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "report handler of " + this + " threw on " + r, t);
-        }
-    }
-
-    private static void logReport(Report r) {
-        System.Logger.Level level = r.kind() == Report.Kind.STALL ? System.Logger.Level.WARNING
-                                                                  : System.Logger.Level.ERROR;
-        LOG.log(level, r.toString(), r.cause());
+        Reports.deliver(new Report(kind, name, message, cause), reportHandler);
     }
 
     // ------------------------------------------------------------------------------------------

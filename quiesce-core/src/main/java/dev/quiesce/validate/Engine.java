@@ -217,7 +217,7 @@ final class Engine extends Tracker {
             heldByThread.get().remove(h);
         }
         h.owner = null;
-        h.history.add("detached on thread \"" + me.getName() + "\" at " + callerSite());
+        h.history.add("detached on thread \"" + me.getName() + "\" at " + creationSite());
         h.unwatch();
         h.watch(newHandle);
     }
@@ -233,7 +233,7 @@ final class Engine extends Tracker {
             return;
         }
         h.owner = me;
-        h.history.add("attached on thread \"" + me.getName() + "\" at " + callerSite());
+        h.history.add("attached on thread \"" + me.getName() + "\" at " + creationSite());
         heldByThread.get().add(h);
     }
 
@@ -309,7 +309,7 @@ final class Engine extends Tracker {
         long now = clock.getAsLong();
         h.leaseDeadline = nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
         h.leaseReported = false;
-        h.history.add("leased for " + java.time.Duration.ofNanos(nanos) + " at " + callerSite());
+        h.history.add("leased for " + java.time.Duration.ofNanos(nanos) + " at " + creationSite());
         leased.add(h);
         startLeaseChecker();
     }
@@ -567,22 +567,17 @@ final class Engine extends Tracker {
         handler.accept(r);
     }
 
-    private static void log(Report r) {
+    static void log(Report r) {
         LOG.log(System.Logger.Level.ERROR, r.toString(), r.cause());
     }
 
-    /** The first caller frame outside this library and the JDK: where the primitive was created. */
+    /** The first caller frame outside this library and the JDK: where a primitive was created, or a hand-off made. */
     private String creationSite() {
         return walker.walk(frames -> frames
                 .filter(f -> !isLibraryOrJdk(f.getDeclaringClass()))
                 .findFirst()
                 .map(Frames::site)
                 .orElse("unknown site"));
-    }
-
-    /** The first caller frame outside this library and the JDK. */
-    private String callerSite() {
-        return creationSite();
     }
 
     private boolean isLibraryOrJdk(Class<?> c) {

@@ -98,7 +98,7 @@ public final class Validator {
      */
     public static void setReportHandler(Consumer<? super Report> handler) {
         if (Tracker.ENABLED) {
-            engine().handler = handler != null ? handler : Validator::logDefault;
+            engine().handler = handler != null ? handler : Engine::log;
         }
     }
 
@@ -293,9 +293,5 @@ public final class Validator {
 
     private static Engine engine() {
         return (Engine) Tracker.INSTANCE;
-    }
-
-    private static void logDefault(Report r) {
-        System.getLogger("dev.quiesce.validate").log(System.Logger.Level.ERROR, r.toString(), r.cause());
     }
 }
