@@ -1,0 +1,822 @@
+package dev.quiesce.jmh;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.CategoryStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Renders the performance report: reads the JMH JSON files, the footprint harness's JSON and the
+ * run description that {@code run-benchmarks.sh} writes into one results directory, and writes
+ * PNG charts (XChart) and {@code performance.md} (tables with score ± error and ratios with the
+ * range their errors allow) into a docs directory.
+ *
+ * <pre>
+ * java -Djava.awt.headless=true -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Report RESULTS_DIR DOCS_DIR
+ * </pre>
+ *
+ * <p>Errors are JMH's 99.9 % confidence half-widths ({@code scoreError}); a ratio a/b is shown
+ * with the worst and best case within them, (a − ea)/(b + eb) to (a + ea)/(b − eb), open-ended
+ * when b − eb ≤ 0. Parts whose JSON is missing are left out of the report; nothing is invented.
+ */
+public final class Report {
+
+    private Report() {
+    }
+
+    /** One JMH result: a benchmark method with its parameters and thread count. */
+    static final class Result {
+        String file;
+        String benchClass;
+        String method;
+        String mode;
+        int threads;
+        Map<String, String> params = new TreeMap<>();
+        double score;
+        double error;
+        String unit;
+        Map<String, Double> percentiles = new TreeMap<>();
+        Map<String, double[]> secondary = new LinkedHashMap<>();   // name -> {score, error}
+
+        String param(String name) {
+            return params.getOrDefault(name, "");
+        }
+
+        double secondaryScore(String name) {
+            double[] s = secondary.get(name);
+            return s == null ? Double.NaN : s[0];
+        }
+
+        double secondaryError(String name) {
+            double[] s = secondary.get(name);
+            return s == null ? Double.NaN : s[1];
+        }
+    }
+
+    private final List<Result> results = new ArrayList<>();
+    private final Properties info = new Properties();
+    private Footprint.Results footprint;
+    private Path docs;
+    private final StringBuilder md = new StringBuilder();
+
+    /** Quiesce's read sides, then the JDK's and open-coded, then other libraries'. */
+    static final List<String> QUIESCE = List.of("srcu-int", "srcu-handle", "rwsem-token", "rwsem-permit", "revocable");
+    static final List<String> JDK = List.of("rrwl", "stamped", "semaphore", "phaser", "longadder", "open-coded");
+    static final List<String> LIBRARIES = List.of("oporder", "async-epoch", "async-rwlock");
+    static final List<String> THREADS = List.of("1", "2", "4", "8", "64");
+
+    static final Map<String, String> LABELS = new LinkedHashMap<>();
+
+    static {
+        LABELS.put("srcu-int", "Srcu readLock/downRead (int)");
+        LABELS.put("srcu-handle", "Srcu enter() handle");
+        LABELS.put("rwsem-token", "RwSemaphore token (long)");
+        LABELS.put("rwsem-permit", "RwSemaphore Permit");
+        LABELS.put("revocable", "Revocable Access");
+        LABELS.put("rrwl", "ReentrantReadWriteLock read");
+        LABELS.put("stamped", "StampedLock read");
+        LABELS.put("semaphore", "Semaphore");
+        LABELS.put("phaser", "Phaser register/deregister");
+        LABELS.put("longadder", "LongAdder inc/dec (floor)");
+        LABELS.put("open-coded", "AtomicInteger + latch (open-coded)");
+        LABELS.put("oporder", "Cassandra OpOrder");
+        LABELS.put("async-epoch", "asyncutil AsyncEpoch");
+        LABELS.put("async-rwlock", "asyncutil AsyncReadWriteLock");
+    }
+
+    static String label(String impl) {
+        return LABELS.getOrDefault(impl, impl);
+    }
+
+    /** Labels of the updaters that wait for older readers. */
+    static String waitLabel(String impl) {
+        switch (impl) {
+            case "srcu": return "Srcu.synchronize()";
+            case "srcu-expedited": return "Srcu.synchronizeExpedited()";
+            case "oporder": return "Cassandra OpOrder barrier";
+            case "phaser": return "Phaser arrive + awaitAdvance (10 ms cap)";
+            default: return impl;
+        }
+    }
+
+    /** Labels of the read/write locks as whole locks (not their read side). */
+    static String lockLabel(String impl) {
+        switch (impl) {
+            case "rwsem": return "RwSemaphore";
+            case "rrwl": return "ReentrantReadWriteLock";
+            case "stamped": return "StampedLock";
+            case "async-rwlock": return "asyncutil AsyncReadWriteLock";
+            default: return impl;
+        }
+    }
+
+    /**
+     * Renders the report.
+     *
+     * @param args results directory, docs directory
+     * @throws IOException if reading or writing fails
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: Report RESULTS_DIR DOCS_DIR");
+            System.exit(2);
+        }
+        System.setProperty("java.awt.headless", "true");
+        Report r = new Report();
+        r.load(Path.of(args[0]));
+        r.docs = Path.of(args[1]);
+        Files.createDirectories(r.docs);
+        r.render();
+        Path out = r.docs.resolve("performance.md");
+        Files.writeString(out, r.md.toString(), StandardCharsets.UTF_8);
+        System.out.println("report: wrote " + out + " and its charts");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Input
+
+    private void load(Path dir) throws IOException {
+        Path infoFile = dir.resolve("run-info.properties");
+        if (Files.exists(infoFile)) {
+            try (Reader r = Files.newBufferedReader(infoFile, StandardCharsets.UTF_8)) {
+                info.load(r);
+            }
+        }
+        Path fp = dir.resolve("footprint.json");
+        if (Files.exists(fp)) {
+            footprint = Footprint.read(fp);
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+            List<Path> sorted = new ArrayList<>();
+            files.forEach(sorted::add);
+            sorted.sort(null);
+            for (Path f : sorted) {
+                if (!f.getFileName().toString().equals("footprint.json")) {
+                    parse(f);
+                }
+            }
+        }
+    }
+
+    private void parse(Path f) throws IOException {
+        JsonElement root;
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            root = JsonParser.parseReader(r);
+        } catch (RuntimeException e) {
+            System.err.println("report: skipping " + f + ": not JMH JSON (" + e.getMessage() + ")");
+            return;
+        }
+        if (!root.isJsonArray()) {
+            return;
+        }
+        for (JsonElement e : root.getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            Result r = new Result();
+            r.file = f.getFileName().toString();
+            String bench = o.get("benchmark").getAsString();
+            int dot = bench.lastIndexOf('.');
+            r.benchClass = bench.substring(bench.lastIndexOf('.', dot - 1) + 1, dot);
+            r.method = bench.substring(dot + 1);
+            r.mode = o.get("mode").getAsString();
+            r.threads = o.get("threads").getAsInt();
+            if (o.has("params")) {
+                for (Map.Entry<String, JsonElement> p : o.getAsJsonObject("params").entrySet()) {
+                    r.params.put(p.getKey(), p.getValue().getAsString());
+                }
+            }
+            JsonObject pm = o.getAsJsonObject("primaryMetric");
+            r.score = num(pm.get("score"));
+            r.error = num(pm.get("scoreError"));
+            r.unit = pm.get("scoreUnit").getAsString();
+            if (pm.has("scorePercentiles")) {
+                for (Map.Entry<String, JsonElement> p : pm.getAsJsonObject("scorePercentiles").entrySet()) {
+                    r.percentiles.put(p.getKey(), num(p.getValue()));
+                }
+            }
+            if (o.has("secondaryMetrics")) {
+                for (Map.Entry<String, JsonElement> s : o.getAsJsonObject("secondaryMetrics").entrySet()) {
+                    JsonObject m = s.getValue().getAsJsonObject();
+                    r.secondary.put(s.getKey(), new double[] {num(m.get("score")), num(m.get("scoreError"))});
+                }
+            }
+            results.add(r);
+        }
+    }
+
+    private static double num(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return Double.NaN;
+        }
+        try {
+            return e.getAsDouble();
+        } catch (NumberFormatException ex) {
+            return Double.NaN;                             // JMH writes "NaN" for a single sample
+        }
+    }
+
+    private List<Result> select(String benchClass, Predicate<Result> p) {
+        List<Result> out = new ArrayList<>();
+        for (Result r : results) {
+            if (r.benchClass.equals(benchClass) && p.test(r)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private Result one(String benchClass, Predicate<Result> p) {
+        List<Result> l = select(benchClass, p);
+        return l.isEmpty() ? null : l.get(l.size() - 1);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Output
+
+    private void render() throws IOException {
+        header();
+        scaling();
+        ratios();
+        handOff();
+        waitForReaders();
+        readWrite();
+        kill();
+        footprintPart();
+        appendix();
+    }
+
+    private String caption() {
+        return String.format(Locale.ROOT, "Command: `%s` (JMH %s) · %s · %s · %s · load average %s → %s",
+                info.getProperty("command", "?"), info.getProperty("jmh_options", "?"), info.getProperty("date", "?"),
+                info.getProperty("java", "?"), info.getProperty("machine", "?"),
+                info.getProperty("load_before", "?"), info.getProperty("load_after", "?"));
+    }
+
+    private void header() {
+        md.append("# Quiesce performance report\n\n");
+        String label = info.getProperty("label", "");
+        if (!label.isEmpty()) {
+            md.append("> **").append(label).append("**\n\n");
+        }
+        md.append(String.format(Locale.ROOT, "- Command: `%s` — profile `%s`, JMH options `%s`%n",
+                info.getProperty("command", "?"), info.getProperty("mode", "?"), info.getProperty("jmh_options", "?")));
+        md.append("- Date: ").append(info.getProperty("date", "?")).append('\n');
+        md.append("- JDK: ").append(info.getProperty("java", "?")).append('\n');
+        md.append("- Machine: ").append(info.getProperty("machine", "?")).append('\n');
+        md.append("- Load average (1, 5, 15 min) before → after: ").append(info.getProperty("load_before", "?"))
+                .append(" → ").append(info.getProperty("load_after", "?")).append("\n\n");
+        md.append("Scores are JMH's mean ± its 99.9 % confidence half-width. A ratio *a/b* is given with the\n"
+                + "range its errors allow: (a − ea)/(b + eb) to (a + ea)/(b − eb). On a 2-core machine absolute\n"
+                + "figures are indications; compare peers measured in the same run. Error bars in the charts are\n"
+                + "JMH's errors; on ratio bars they span the larger side of the ratio's range.\n\n");
+    }
+
+    private void chartCaption() {
+        md.append("\n<sub>").append(caption()).append("</sub>\n\n");
+    }
+
+    // --- Scaling
+
+    private void scaling() throws IOException {
+        List<Result> rs = select("ScalingBenchmark", r -> r.method.equals("pair"));
+        if (rs.isEmpty()) {
+            return;
+        }
+        md.append("## Read-side pair: throughput against threads\n\n");
+        md.append("Begin + end one read section on the same thread, all threads on one instance (`ScalingBenchmark`),\n"
+                + "total ops/µs over all threads. **2 cores: at 4, 8 and 64 threads the threads outnumber the cores\n"
+                + "(64 threads = 32 per core, time-sliced)** — those points show whether throughput holds up under\n"
+                + "preemption, not more parallelism.\n\n");
+        String title = "Read-side pair, total ops/µs (log) — 2 cores: 4, 8, 64 threads oversubscribed";
+        scalingChart("scaling-quiesce.png", title + " — Quiesce", rs, concat(QUIESCE, List.of("longadder")));
+        scalingChart("scaling-jdk.png", title + " — JDK", rs, concat(List.of("srcu-int", "rwsem-token"), JDK));
+        scalingChart("scaling-libraries.png", title + " — libraries", rs, concat(List.of("srcu-int", "rwsem-token"), LIBRARIES));
+        md.append("![Read-side pair scaling, Quiesce forms](scaling-quiesce.png)\n");
+        md.append("![Read-side pair scaling against the JDK](scaling-jdk.png)\n");
+        md.append("![Read-side pair scaling against OpOrder and asyncutil](scaling-libraries.png)\n");
+        chartCaption();
+        md.append("| read side | ");
+        for (String t : THREADS) {
+            md.append(t).append(" thread").append(t.equals("1") ? "" : "s").append(t.equals("64") ? " (32/core)" : "").append(" | ");
+        }
+        md.append("B/op at 2 threads |\n|---|");
+        THREADS.forEach(t -> md.append("---:|"));
+        md.append("---:|\n");
+        for (String impl : concat(concat(QUIESCE, JDK), LIBRARIES)) {
+            List<Result> row = select("ScalingBenchmark", r -> r.method.equals("pair") && r.param("impl").equals(impl));
+            if (row.isEmpty()) {
+                continue;
+            }
+            md.append("| ").append(label(impl)).append(" | ");
+            for (String t : THREADS) {
+                Result r = find(row, t);
+                md.append(r == null ? "—" : pm(r.score, r.error)).append(" | ");
+            }
+            Result r2 = find(row, "2");
+            md.append(r2 == null ? "—" : bytes(r2.secondaryScore("·gc.alloc.rate.norm"))).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static Result find(List<Result> rs, String threads) {
+        for (Result r : rs) {
+            if (String.valueOf(r.threads).equals(threads)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private void scalingChart(String file, String title, List<Result> rs, List<String> impls) throws IOException {
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620).title(title)
+                .xAxisTitle("benchmark threads on 2 cores (64 = 32 per core)").yAxisTitle("ops/µs, all threads (log scale)").build();
+        style(c);
+        c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        c.getStyler().setYAxisLogarithmic(true);
+        boolean any = false;
+        for (String impl : impls) {
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            List<String> x = new ArrayList<>();
+            for (String t : THREADS) {
+                Result r = find(select("ScalingBenchmark", q -> q.method.equals("pair") && q.param("impl").equals(impl)), t);
+                if (r != null && r.score > 0) {
+                    x.add(t);
+                    y.add(r.score);
+                    e.add(finite(r.error));
+                }
+            }
+            if (x.size() == THREADS.size()) {
+                CategorySeries s = c.addSeries(label(impl), x, y, e);
+                s.setMarker(SeriesMarkers.CIRCLE);
+                if (QUIESCE.contains(impl)) {
+                    s.setLineStyle(new BasicStroke(3f));
+                } else {
+                    s.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+                }
+                any = true;
+            }
+        }
+        if (any) {
+            save(c, file);
+        }
+    }
+
+    // --- Ratios
+
+    private void ratios() throws IOException {
+        boolean haveScaling = !select("ScalingBenchmark", r -> r.threads == 2).isEmpty();
+        boolean haveHandOff = !select("HandOffBenchmark", r -> true).isEmpty();
+        if (!haveScaling && !haveHandOff) {
+            return;
+        }
+        md.append("## Ratios to the peers\n\n");
+        md.append("How many times the Quiesce form's throughput is the peer's (above 1: Quiesce is faster), for the\n"
+                + "read-side pair at 2 threads (one per core) and for the hand-off pair (begun on one core, ended\n"
+                + "on the other).\n\n");
+        List<String> peers = concat(JDK, LIBRARIES);
+        if (haveScaling) {
+            ratioChart("ratios-read-pair.png", "Read-side pair at 2 threads: Quiesce / peer (higher = Quiesce faster)", peers,
+                    impl -> value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals(impl))));
+            md.append("![Ratios, read-side pair](ratios-read-pair.png)\n");
+        }
+        if (haveHandOff) {
+            ratioChart("ratios-hand-off.png", "Hand-off pair: Quiesce / peer (higher = Quiesce faster)", peers,
+                    impl -> handOffValue(impl));
+            md.append("![Ratios, hand-off pair](ratios-hand-off.png)\n");
+        }
+        chartCaption();
+        md.append("| peer | read pair, 2 threads: Srcu int / peer | read pair: RwSemaphore token / peer | hand-off: Srcu int / peer | hand-off: RwSemaphore token / peer |\n");
+        md.append("|---|---:|---:|---:|---:|\n");
+        for (String p : peers) {
+            double[] sr = value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals("srcu-int")));
+            double[] rr = value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals("rwsem-token")));
+            double[] pr = value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals(p)));
+            double[] sh = handOffValue("srcu-int");
+            double[] rh = handOffValue("rwsem-token");
+            double[] ph = handOffValue(p);
+            md.append("| ").append(label(p)).append(" | ").append(ratio(sr, pr)).append(" | ").append(ratio(rr, pr))
+                    .append(" | ").append(ratio(sh, ph)).append(" | ").append(ratio(rh, ph)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private interface Value {
+        double[] of(String impl);
+    }
+
+    /** {score, error}; the error is NaN when JMH had too few samples to give one. */
+    private static double[] value(Result r) {
+        return r == null ? null : new double[] {r.score, r.error};
+    }
+
+    private double[] handOffValue(String impl) {
+        Result r = one("HandOffBenchmark", q -> q.param("impl").equals(impl));
+        if (r == null || !r.secondary.containsKey("end")) {
+            return null;
+        }
+        return new double[] {r.secondaryScore("end"), r.secondaryError("end")};
+    }
+
+    private void ratioChart(String file, String title, List<String> peers, Value v) throws IOException {
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620).title(title)
+                .xAxisTitle("peer").yAxisTitle("ratio (×)").build();
+        style(c);
+        c.getStyler().setXAxisLabelRotation(30);
+        for (String q : List.of("srcu-int", "rwsem-token")) {
+            double[] a = v.of(q);
+            if (a == null) {
+                continue;
+            }
+            List<String> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            for (String p : peers) {
+                double[] b = v.of(p);
+                if (b == null) {
+                    continue;
+                }
+                double[] rr = ratioRange(new double[] {a[0], finite(a[1])}, new double[] {b[0], finite(b[1])});
+                x.add(label(p));
+                y.add(rr[0]);
+                double hi = Double.isInfinite(rr[2]) ? rr[0] : rr[2] - rr[0];
+                e.add(Math.max(rr[0] - rr[1], hi));
+            }
+            if (!x.isEmpty()) {
+                c.addSeries(label(q) + " / peer", x, y, e);
+            }
+        }
+        if (!c.getSeriesMap().isEmpty()) {
+            save(c, file);
+        }
+    }
+
+    /** {ratio, low, high} of a/b within the errors; high is infinite when b − eb ≤ 0. */
+    static double[] ratioRange(double[] a, double[] b) {
+        double r = a[0] / b[0];
+        double lo = (a[0] - a[1]) / (b[0] + b[1]);
+        double hi = b[0] - b[1] > 0 ? (a[0] + a[1]) / (b[0] - b[1]) : Double.POSITIVE_INFINITY;
+        return new double[] {r, Math.max(0, lo), hi};
+    }
+
+    static String ratio(double[] a, double[] b) {
+        if (a == null || b == null) {
+            return "—";
+        }
+        if (!Double.isFinite(a[1]) || !Double.isFinite(b[1])) {
+            return sig(a[0] / b[0]) + "× (error unknown: too few samples)";
+        }
+        double[] r = ratioRange(a, b);
+        return String.format(Locale.ROOT, "%s× (%s–%s)", sig(r[0]), sig(r[1]), Double.isInfinite(r[2]) ? "∞" : sig(r[2]));
+    }
+
+    // --- Hand-off
+
+    private void handOff() throws IOException {
+        List<Result> rs = select("HandOffBenchmark", r -> true);
+        if (rs.isEmpty()) {
+            return;
+        }
+        md.append("## Hand-off pair\n\n");
+        md.append("A section begun on one thread and ended on another (`HandOffBenchmark`): a producer begins sections\n"
+                + "and passes them through a bounded SPSC ring (1024 slots, the same ring for every peer) to a\n"
+                + "consumer that ends them, one thread per core. Score: sections completed per µs. `ReentrantReadWriteLock`\n"
+                + "cannot take part: its read lock belongs to the locking thread.\n\n");
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
+                .title("Hand-off pair: sections begun on one core and ended on the other, per µs")
+                .xAxisTitle("read side").yAxisTitle("hand-offs/µs").build();
+        style(c);
+        c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setLegendVisible(false);
+        List<String> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        List<Double> e = new ArrayList<>();
+        md.append("| read side | hand-offs/µs | B per section |\n|---|---:|---:|\n");
+        for (String impl : concat(concat(QUIESCE, JDK), LIBRARIES)) {
+            double[] v = handOffValue(impl);
+            if (v == null) {
+                continue;
+            }
+            Result r = one("HandOffBenchmark", q -> q.param("impl").equals(impl));
+            x.add(label(impl));
+            y.add(v[0]);
+            e.add(finite(v[1]));
+            md.append("| ").append(label(impl)).append(" | ").append(pm(v[0], v[1])).append(" | ")
+                    .append(bytes(2 * r.secondaryScore("·gc.alloc.rate.norm"))).append(" |\n");
+        }
+        if (!x.isEmpty()) {
+            c.addSeries("hand-offs/µs", x, y, e);
+            save(c, "hand-off.png");
+            md.append("\n![Hand-off pair](hand-off.png)\n");
+            chartCaption();
+        }
+    }
+
+    // --- Wait for older readers
+
+    private void waitForReaders() throws IOException {
+        List<Result> rs = select("WaitForReadersBenchmark", r -> r.method.equals("waitForOlderReaders"));
+        if (rs.isEmpty()) {
+            return;
+        }
+        md.append("## Waiting for older readers (grace-period latency)\n\n");
+        md.append("One call that returns when every section begun before it has ended (`WaitForReadersBenchmark`),\n"
+                + "µs per call: with no reader; with one short reader (1 µs sections, 1 µs gaps); with a steady\n"
+                + "stream (hand over hand: a section is always open). `Phaser` cannot tell older readers from newer\n"
+                + "ones, so a stream holds it for ever: its waits are cut at 10 ms and counted as timeouts.\n\n");
+        List<String> loads = List.of("none", "short", "stream");
+        List<String> impls = List.of("srcu", "srcu-expedited", "oporder", "phaser");
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
+                .title("Wait for older readers: µs per call (log) — Phaser under a stream times out at 10 ms")
+                .xAxisTitle("reader load").yAxisTitle("µs per wait (log scale)").build();
+        style(c);
+        c.getStyler().setYAxisLogarithmic(true);
+        md.append("| updater | no reader (µs) | one short reader (µs) | reader stream (µs) | 10 ms timeouts under the stream (JMH's count) |\n|---|---:|---:|---:|---:|\n");
+        for (String impl : impls) {
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            List<String> x = new ArrayList<>();
+            md.append("| ").append(waitLabel(impl)).append(" | ");
+            Result stream = null;
+            for (String load : loads) {
+                Result r = one("WaitForReadersBenchmark", q -> q.method.equals("waitForOlderReaders")
+                        && q.param("impl").equals(impl) && q.param("load").equals(load));
+                md.append(r == null ? "—" : pm(r.score, r.error)).append(" | ");
+                if (r != null && r.score > 0) {
+                    x.add(load);
+                    y.add(r.score);
+                    e.add(Math.min(finite(r.error), r.score * 0.99));
+                }
+                if (load.equals("stream")) {
+                    stream = r;
+                }
+            }
+            md.append(stream == null || Double.isNaN(stream.secondaryScore("timeouts")) ? "—"
+                    : String.format(Locale.ROOT, "%.0f", stream.secondaryScore("timeouts"))).append(" |\n");
+            if (x.size() == loads.size()) {
+                c.addSeries(waitLabel(impl), x, y, e);
+            }
+        }
+        if (!c.getSeriesMap().isEmpty()) {
+            save(c, "grace-period.png");
+            md.append("\n![Grace-period latency](grace-period.png)\n");
+            chartCaption();
+        }
+        Result srcuStream = one("WaitForReadersBenchmark", q -> q.param("impl").equals("srcu") && q.param("load").equals("stream"));
+        Result orderStream = one("WaitForReadersBenchmark", q -> q.param("impl").equals("oporder") && q.param("load").equals("stream"));
+        Result srcuNone = one("WaitForReadersBenchmark", q -> q.param("impl").equals("srcu") && q.param("load").equals("none"));
+        Result orderNone = one("WaitForReadersBenchmark", q -> q.param("impl").equals("oporder") && q.param("load").equals("none"));
+        if (srcuStream != null && orderStream != null && srcuNone != null && orderNone != null) {
+            md.append("OpOrder barrier / `Srcu.synchronize()` time (above 1: Srcu waits less): no reader ")
+                    .append(ratio(value(orderNone), value(srcuNone))).append("; reader stream ")
+                    .append(ratio(value(orderStream), value(srcuStream))).append(".\n\n");
+        }
+    }
+
+    // --- Read/write
+
+    private void readWrite() throws IOException {
+        List<Result> rs = select("ReadWriteBenchmark", r -> true);
+        if (rs.isEmpty()) {
+            return;
+        }
+        md.append("## Writer fencing readers, and a 95/5 mix\n\n");
+        md.append("`ReadWriteBenchmark`, two threads per group: `fence` — one thread only reads, the other only\n"
+                + "writes (each write fences the reader); `mix` — one thread reads, the other writes one operation in\n"
+                + "ten (5 % writes overall). Blocking forms; ops/µs per thread.\n\n");
+        List<String> impls = List.of("rwsem", "rrwl", "stamped", "async-rwlock");
+        String[][] cols = {{"fence", "fenceReader"}, {"fence", "fenceWriter"}, {"mix", "mixReader"}, {"mix", "mixMixed"}};
+        String[] names = {"fence: reader", "fence: writer", "95/5: reader", "95/5: mixed (1 write in 10)"};
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
+                .title("Writer fencing readers, and a 95/5 mix: ops/µs per thread (2 threads, 2 cores)")
+                .xAxisTitle("implementation").yAxisTitle("ops/µs").build();
+        style(c);
+        md.append("| implementation | fence: reader | fence: writer | 95/5: reader | 95/5: mixed | 95/5 total vs RwSemaphore |\n|---|---:|---:|---:|---:|---:|\n");
+        Result rwsemMix = one("ReadWriteBenchmark", q -> q.method.equals("mix") && q.param("impl").equals("rwsem"));
+        for (String impl : impls) {
+            md.append("| ").append(lockLabel(impl)).append(" | ");
+            for (String[] col : cols) {
+                Result r = one("ReadWriteBenchmark", q -> q.method.equals(col[0]) && q.param("impl").equals(impl));
+                md.append(r == null || !r.secondary.containsKey(col[1]) ? "—"
+                        : pm(r.secondaryScore(col[1]), r.secondaryError(col[1]))).append(" | ");
+            }
+            Result mix = one("ReadWriteBenchmark", q -> q.method.equals("mix") && q.param("impl").equals(impl));
+            md.append(ratio(value(mix), value(rwsemMix))).append(" |\n");
+        }
+        for (int k = 0; k < cols.length; k++) {
+            String[] col = cols[k];
+            List<String> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            for (String impl : impls) {
+                Result r = one("ReadWriteBenchmark", q -> q.method.equals(col[0]) && q.param("impl").equals(impl));
+                if (r != null && r.secondary.containsKey(col[1])) {
+                    x.add(lockLabel(impl));
+                    y.add(r.secondaryScore(col[1]));
+                    e.add(finite(r.secondaryError(col[1])));
+                }
+            }
+            if (x.size() == impls.size()) {
+                c.addSeries(names[k], x, y, e);
+            }
+        }
+        md.append("\n(The last column is the group's total throughput, reads and writes, over RwSemaphore's.)\n");
+        if (!c.getSeriesMap().isEmpty()) {
+            save(c, "read-write.png");
+            md.append("\n![Writer fencing and 95/5 mix](read-write.png)\n");
+            chartCaption();
+        }
+    }
+
+    // --- Kill
+
+    private void kill() throws IOException {
+        List<Result> rs = select("KillBenchmark", r -> true);
+        if (rs.isEmpty()) {
+            return;
+        }
+        md.append("## Permanent close over in-flight readers\n\n");
+        md.append("`KillBenchmark`: a fresh object per call with 0, 1 or 1000 sections in flight, begun on the\n"
+                + "benchmark thread and ended by a helper thread as soon as it sees the close begin; µs from the call\n"
+                + "to its return with the object dead (sample mode: mean ± error, and the median).\n\n");
+        List<String> impls = List.of("rwsem", "revocable", "async-epoch", "open-coded");
+        List<String> counts = List.of("0", "1", "1000");
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
+                .title("Permanent close over in-flight sections: µs per close (log), mean")
+                .xAxisTitle("sections in flight").yAxisTitle("µs (log scale)").build();
+        style(c);
+        c.getStyler().setYAxisLogarithmic(true);
+        md.append("| close | 0 in flight: mean (median) µs | 1 in flight | 1000 in flight |\n|---|---:|---:|---:|\n");
+        for (String impl : impls) {
+            String name = impl.equals("rwsem") ? "RwSemaphore.kill()" : impl.equals("revocable") ? "Revocable.revoke()"
+                    : impl.equals("async-epoch") ? "AsyncEpoch.terminate()" : "AtomicInteger + latch close()";
+            md.append("| ").append(name).append(" | ");
+            List<String> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            List<Double> e = new ArrayList<>();
+            for (String n : counts) {
+                Result r = one("KillBenchmark", q -> q.param("impl").equals(impl) && q.param("inFlight").equals(n));
+                if (r == null) {
+                    md.append("— | ");
+                    continue;
+                }
+                Double p50 = r.percentiles.get("50.0");
+                md.append(pm(r.score, r.error)).append(p50 == null ? "" : " (" + sig(p50) + ")").append(" | ");
+                if (r.score > 0) {
+                    x.add(n);
+                    y.add(r.score);
+                    e.add(Math.min(finite(r.error), r.score * 0.99));
+                }
+            }
+            md.append('\n');
+            if (x.size() == counts.size()) {
+                c.addSeries(name, x, y, e);
+            }
+        }
+        if (!c.getSeriesMap().isEmpty()) {
+            save(c, "kill.png");
+            md.append("\n![Permanent close](kill.png)\n");
+            chartCaption();
+        }
+    }
+
+    // --- Footprint
+
+    private void footprintPart() throws IOException {
+        if (footprint == null) {
+            return;
+        }
+        md.append("## Footprint\n\n");
+        md.append("`dev.quiesce.jmh.Footprint` (JOL and heap readings after full GCs, ").append(footprint.gc).append("):\n"
+                + "idle per-object instances, and a million sections in flight on one object with a grace period or\n"
+                + "a permanent close over them.\n\n");
+        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
+                .title("Idle per-object instance: retained bytes (JOL, compressed references)")
+                .xAxisTitle("instance").yAxisTitle("bytes").build();
+        style(c);
+        c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setLegendVisible(false);
+        List<String> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (Footprint.IdleRow i : footprint.idle) {
+            if (i.name.startsWith("Srcu")) {
+                continue;                                  // a domain, not a per-object instance
+            }
+            x.add(i.name);
+            y.add((double) i.jolBytes);
+        }
+        c.addSeries("bytes", x, y);
+        save(c, "footprint.png");
+        md.append("![Idle footprint](footprint.png)\n\n");
+        md.append(Footprint.markdown(footprint)).append('\n');
+        md.append("<sub>").append(caption()).append("</sub>\n\n");
+    }
+
+    // --- Appendix
+
+    private void appendix() {
+        md.append("## All results\n\nEvery JMH result of the run, file by file.\n\n");
+        Map<String, List<Result>> byFile = new TreeMap<>();
+        for (Result r : results) {
+            byFile.computeIfAbsent(r.file, k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<String, List<Result>> f : byFile.entrySet()) {
+            md.append("### ").append(f.getKey()).append("\n\n| benchmark | params | threads | mode | score ± error | unit | B/op |\n|---|---|---:|---|---:|---|---:|\n");
+            for (Result r : f.getValue()) {
+                md.append("| ").append(r.benchClass).append('.').append(r.method).append(" | ")
+                        .append(r.params.isEmpty() ? "" : r.params.toString()).append(" | ").append(r.threads).append(" | ")
+                        .append(r.mode).append(" | ").append(pm(r.score, r.error)).append(" | ").append(r.unit).append(" | ")
+                        .append(bytes(r.secondaryScore("·gc.alloc.rate.norm"))).append(" |\n");
+            }
+            md.append('\n');
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Helpers
+
+    private static void style(CategoryChart c) {
+        CategoryStyler s = c.getStyler();
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        s.setErrorBarsColor(Color.DARK_GRAY);
+        s.setAvailableSpaceFill(0.8);
+    }
+
+    private void save(CategoryChart c, String file) throws IOException {
+        Path p = docs.resolve(file);
+        BitmapEncoder.saveBitmap(c, p.toString(), BitmapEncoder.BitmapFormat.PNG);
+        System.out.println("report: " + p);
+    }
+
+    private static double finite(double e) {
+        return Double.isFinite(e) ? e : 0.0;
+    }
+
+    static String pm(double score, double error) {
+        if (!Double.isFinite(error)) {
+            return sig(score);
+        }
+        return sig(score) + " ± " + sig(error);
+    }
+
+    static String bytes(double b) {
+        if (!Double.isFinite(b)) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%.0f", Math.max(0.0, b) < 0.5 ? 0.0 : b);
+    }
+
+    /** Three significant digits, plain notation. */
+    static String sig(double v) {
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        if (a >= 1) {
+            return String.format(Locale.ROOT, "%.2f", v);
+        }
+        if (a >= 0.01) {
+            return String.format(Locale.ROOT, "%.3f", v);
+        }
+        return String.format(Locale.ROOT, "%.2g", v);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+}
