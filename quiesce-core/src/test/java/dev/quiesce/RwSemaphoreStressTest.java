@@ -80,11 +80,25 @@ class RwSemaphoreStressTest {
 
     /**
      * Half the time budget each: starting with readers counted in the state word and inflating
-     * half-way through, with word-counted permits outstanding; and starting inflated.
+     * half-way through, with word-counted permits outstanding; and starting inflated. Prints a
+     * soak status line every 10 s ({@link SoakStatus}: sections ended, write sections among them,
+     * violations) and a PASS/FAIL verdict at the end; the test name carries the starting mode.
      */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void torture(boolean inflated) throws Exception {
+        SoakStatus soak = new SoakStatus("RwSemaphoreStressTest[" + (inflated ? "inflated" : "word") + "]", "writeSections");
+        try {
+            tortureRun(inflated, soak);
+            soak.pass("sections=" + (readSections.sum() + writeSections.sum()) + " writeSections=" + writeSections.sum()
+                    + " interrupts=" + interrupts.sum() + " violations=0, killed with no holder inside");
+        } catch (Throwable t) {
+            soak.fail(t);
+            throw t;
+        }
+    }
+
+    private void tortureRun(boolean inflated, SoakStatus soak) throws Exception {
         long seconds = Math.max(1, Long.getLong("quiesce.torture.seconds", 20) / 2);
         RwSemaphore s = RwSemaphore.create("torture");
         if (inflated) {
@@ -109,6 +123,7 @@ class RwSemaphoreStressTest {
             }
             Thread.onSpinWait();
             Thread.yield();
+            soak.tick(() -> readSections.sum() + writeSections.sum(), writeSections::sum, violations::size);
         }
         var killer = Threads.start("killer", () -> {
             s.kill();

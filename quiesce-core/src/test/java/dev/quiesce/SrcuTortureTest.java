@@ -55,17 +55,29 @@ class SrcuTortureTest {
         return Long.getLong("quiesce.torture.seconds", 20);
     }
 
+    /**
+     * The torture run. Prints a soak status line every 10 s ({@link SoakStatus}: sections ended,
+     * grace periods completed, violations) and a PASS/FAIL verdict at the end.
+     */
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void torture() throws Exception {
-        Srcu srcu = Srcu.create("torture");
-        Result r = new Harness(GracePeriodDomain.of(srcu), false).run(TimeUnit.SECONDS.toNanos(seconds()));
-        System.out.println("[SrcuTortureTest] " + r);
-        assertEquals(0, r.violations, r.toString());
-        assertTrue(r.retired > 0 && r.sections > 0, r.toString());
-        assertTrue(r.gracePeriods > 0, r.toString());
-        assertEquals(r.floodQueued, r.floodRun, "barrier() did not drain the callback flood");
-        SrcuTestSupport.closeWhenIdle(srcu);              // nothing leaked: no section, no callback
+        SoakStatus soak = new SoakStatus("SrcuTortureTest", "gracePeriods");
+        try {
+            Srcu srcu = Srcu.create("torture");
+            Result r = new Harness(GracePeriodDomain.of(srcu), false).run(TimeUnit.SECONDS.toNanos(seconds()), soak);
+            System.out.println("[SrcuTortureTest] " + r);
+            assertEquals(0, r.violations, r.toString());
+            assertTrue(r.retired > 0 && r.sections > 0, r.toString());
+            assertTrue(r.gracePeriods > 0, r.toString());
+            assertEquals(r.floodQueued, r.floodRun, "barrier() did not drain the callback flood");
+            SrcuTestSupport.closeWhenIdle(srcu);          // nothing leaked: no section, no callback
+            soak.pass("sections=" + r.sections + " gracePeriods=" + r.gracePeriods + " violations=" + r.violations
+                    + ", nothing leaked");
+        } catch (Throwable t) {
+            soak.fail(t);
+            throw t;
+        }
     }
 
     /** The tester tests itself: a synchronize() that does not wait is caught within seconds. */
@@ -74,7 +86,7 @@ class SrcuTortureTest {
     void harnessDetectsBrokenSynchronize() throws Exception {
         Srcu srcu = Srcu.create("torture-broken");
         long start = System.nanoTime();
-        Result r = new Harness(GracePeriodDomain.brokenSynchronize(srcu), true).run(TimeUnit.SECONDS.toNanos(10));
+        Result r = new Harness(GracePeriodDomain.brokenSynchronize(srcu), true).run(TimeUnit.SECONDS.toNanos(10), null);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.out.println("[SrcuTortureTest] broken synchronize(): detected after " + ms + " ms: " + r);
         assertTrue(r.violations > 0, "the harness did not notice a synchronize() that does not wait: " + r);
@@ -175,7 +187,11 @@ class SrcuTortureTest {
             }
         }
 
-        Result run(long nanos) throws Exception {
+        /**
+         * Runs for {@code nanos}, or until a violation if so configured; if {@code soak} is not
+         * null, prints its status line every period while waiting for the end.
+         */
+        Result run(long nanos, SoakStatus soak) throws Exception {
             long startCookie = d.pollState();
             long deadline = System.nanoTime() + nanos;
             ScheduledThreadPoolExecutor enders = new ScheduledThreadPoolExecutor(2, r -> {
@@ -196,6 +212,9 @@ class SrcuTortureTest {
                     writer.join(100);
                     if (!writer.isAlive()) {
                         break;
+                    }
+                    if (soak != null) {
+                        soak.tick(sections::sum, () -> (d.pollState() - startCookie) / 4, violations::get);
                     }
                 }
             } finally {
