@@ -158,10 +158,13 @@ public final class Footprint {
     private static void idle(Results r, int instances) {
         Object resource = new Object();
         java.util.function.Consumer<Object> release = x -> { };
-        GraphLayout shared = GraphLayout.parseInstance(resource, release);
+        // Shared by every Revocable, not owned by one: the resource and release function the
+        // caller passes, and the label of its RwSemaphore — the interned literal "revocable"
+        // (a string literal is one instance JVM-wide, so this is the very object it holds).
+        GraphLayout shared = GraphLayout.parseInstance(resource, release, "revocable");
 
         idleRow(r, "RwSemaphore.create()", "per object: a file, a connection", instances, RwSemaphore::create, null);
-        idleRow(r, "Revocable.of(resource, release)", "resource and release function not counted (shared)",
+        idleRow(r, "Revocable.of(resource, release)", "resource, release function and the interned label \"revocable\" not counted (shared)",
                 instances, () -> Revocable.of(resource, release), shared);
         idleRow(r, "ReentrantReadWriteLock", "JDK", instances, ReentrantReadWriteLock::new, null);
         idleRow(r, "StampedLock", "JDK", instances, StampedLock::new, null);
