@@ -32,8 +32,9 @@ import org.openjdk.jmh.infra.Control;
  * reference, and every peer writes and reads both — so differences between peers are the cost of
  * their begin and end <em>on different cores</em>: a counter written by the beginning thread and
  * again by the ending one moves between the cores' caches, which a same-thread pair never shows.
- * A full ring makes {@code begin} wait (spinning) and an empty one {@code end}, so the slower side
- * sets the pace.
+ * A full ring makes {@code begin} wait and an empty one {@code end} (spinning {@value #SPINS} times,
+ * then yielding, so that on a busy machine a waiting thread gives its core to the other side), so
+ * the slower side sets the pace.
  *
  * <p>What to read: the {@code end} method's score — sections completed per µs — which the report
  * uses; the group's total counts each section twice (its begin and its end). When an iteration
@@ -92,11 +93,11 @@ public class HandOffBenchmark {
     @GroupThreads(1)
     public void begin(Pipe p, Control control) {
         HandOffRing ring = p.ring;
-        while (!ring.hasRoom()) {
+        for (int spins = 0; !ring.hasRoom(); spins++) {
             if (control.stopMeasurement) {
                 return;
             }
-            Thread.onSpinWait();
+            backOff(spins);
         }
         p.peer.begin(ring);
     }
@@ -112,12 +113,24 @@ public class HandOffBenchmark {
     @GroupThreads(1)
     public void end(Pipe p, Control control) {
         HandOffRing ring = p.ring;
-        while (!ring.hasItem()) {
+        for (int spins = 0; !ring.hasItem(); spins++) {
             if (control.stopMeasurement) {
                 return;
             }
-            Thread.onSpinWait();
+            backOff(spins);
         }
         ring.take(p.peer);
     }
+
+    /** Spins a little, then yields: on a busy machine the other side may need this core. */
+    private static void backOff(int spins) {
+        if (spins < SPINS) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    /** Spins before a waiting thread starts to yield. */
+    static final int SPINS = 64;
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -67,6 +68,9 @@ public final class Report {
 
         double secondaryScore(String name) {
             double[] s = secondary.get(name);
+            if (s == null && name.startsWith("·")) {
+                s = secondary.get(name.substring(1));     // JMH 1.37 writes "gc.alloc.rate.norm"
+            }
             return s == null ? Double.NaN : s[0];
         }
 
@@ -287,10 +291,12 @@ public final class Report {
         md.append("- Machine: ").append(info.getProperty("machine", "?")).append('\n');
         md.append("- Load average (1, 5, 15 min) before → after: ").append(info.getProperty("load_before", "?"))
                 .append(" → ").append(info.getProperty("load_after", "?")).append("\n\n");
-        md.append("Scores are JMH's mean ± its 99.9 % confidence half-width. A ratio *a/b* is given with the\n"
+        md.append("Scores are JMH's mean ± its 99.9 % confidence half-width (none, and \"error unknown\", when\n"
+                + "a run had too few iterations for JMH to give one). A ratio *a/b* is given with the\n"
                 + "range its errors allow: (a − ea)/(b + eb) to (a + ea)/(b − eb). On a 2-core machine absolute\n"
                 + "figures are indications; compare peers measured in the same run. Error bars in the charts are\n"
-                + "JMH's errors; on ratio bars they span the larger side of the ratio's range.\n\n");
+                + "JMH's errors (on ratio bars they span the larger side of the ratio's range); charts with a\n"
+                + "logarithmic axis have none — the tables give every error.\n\n");
     }
 
     private void chartCaption() {
@@ -354,6 +360,7 @@ public final class Report {
                 .xAxisTitle("benchmark threads on 2 cores (64 = 32 per core)").yAxisTitle("ops/µs, all threads (log scale)").build();
         style(c);
         c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        c.getStyler().setOverlapped(true);                 // every series at the category's centre
         c.getStyler().setYAxisLogarithmic(true);
         boolean any = false;
         for (String impl : impls) {
@@ -369,7 +376,7 @@ public final class Report {
                 }
             }
             if (x.size() == THREADS.size()) {
-                CategorySeries s = c.addSeries(label(impl), x, y, e);
+                CategorySeries s = c.addSeries(label(impl), x, y);   // log axis: no error bars (see decades)
                 s.setMarker(SeriesMarkers.CIRCLE);
                 if (QUIESCE.contains(impl)) {
                     s.setLineStyle(new BasicStroke(3f));
@@ -380,6 +387,7 @@ public final class Report {
             }
         }
         if (any) {
+            decades(c);
             save(c, file);
         }
     }
@@ -469,6 +477,7 @@ public final class Report {
             }
         }
         if (!c.getSeriesMap().isEmpty()) {
+            c.addAnnotation(new AnnotationLine(1.0, false, false));   // 1×: as fast as the peer
             save(c, file);
         }
     }
@@ -486,7 +495,7 @@ public final class Report {
             return "—";
         }
         if (!Double.isFinite(a[1]) || !Double.isFinite(b[1])) {
-            return sig(a[0] / b[0]) + "× (error unknown: too few samples)";
+            return sig(a[0] / b[0]) + "× (error unknown)";
         }
         double[] r = ratioRange(a, b);
         return String.format(Locale.ROOT, "%s× (%s–%s)", sig(r[0]), sig(r[1]), Double.isInfinite(r[2]) ? "∞" : sig(r[2]));
@@ -576,10 +585,12 @@ public final class Report {
             md.append(stream == null || Double.isNaN(stream.secondaryScore("timeouts")) ? "—"
                     : String.format(Locale.ROOT, "%.0f", stream.secondaryScore("timeouts"))).append(" |\n");
             if (x.size() == loads.size()) {
-                c.addSeries(waitLabel(impl), x, y, e);
+                c.addSeries(waitLabel(impl), x, y);
+                e.clear();                                 // log axis: errors are in the table
             }
         }
         if (!c.getSeriesMap().isEmpty()) {
+            decades(c);
             save(c, "grace-period.png");
             md.append("\n![Grace-period latency](grace-period.png)\n");
             chartCaption();
@@ -692,10 +703,12 @@ public final class Report {
             }
             md.append('\n');
             if (x.size() == counts.size()) {
-                c.addSeries(name, x, y, e);
+                c.addSeries(name, x, y);
+                e.clear();                                 // log axis: errors are in the table
             }
         }
         if (!c.getSeriesMap().isEmpty()) {
+            decades(c);
             save(c, "kill.png");
             md.append("\n![Permanent close](kill.png)\n");
             chartCaption();
@@ -767,6 +780,31 @@ public final class Report {
         s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         s.setErrorBarsColor(Color.DARK_GRAY);
         s.setAvailableSpaceFill(0.8);
+    }
+
+    /**
+     * Fits a logarithmic Y axis to whole decades around the data, so that at least two decade
+     * labels show and bars have a positive base. Log charts carry no error bars: XChart draws
+     * them wrongly on a logarithmic axis; the tables give every error.
+     */
+    private static void decades(CategoryChart c) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (CategorySeries s : c.getSeriesMap().values()) {
+            for (Number n : s.getYData()) {
+                double v = n == null ? 0 : n.doubleValue();
+                if (v > 0) {
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        if (max > 0) {
+            double lo = Math.pow(10, Math.floor(Math.log10(min)));
+            double hi = Math.pow(10, Math.ceil(Math.log10(max)));
+            c.getStyler().setYAxisMin(lo);
+            c.getStyler().setYAxisMax(hi > lo ? hi : lo * 10);
+        }
     }
 
     private void save(CategoryChart c, String file) throws IOException {

@@ -24,9 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * flight and then to leave — an SRCU read section, a shared permit, a read lock, a phaser party,
  * an OpOrder group, an epoch token — with no writer, updater or closer running, so nothing ever
  * blocks. All threads share one instance ({@link Scope#Benchmark}): the figures include whatever
- * contention the peer's design causes. The chart plots ops/µs against threads; a design whose
- * readers write one shared word stops growing at 2 threads, a striped one keeps growing until
- * the cores run out.
+ * contention the peer's design causes. The chart plots ops/µs against threads: where readers of
+ * different cores write one shared word, that word's cache line moves between the cores on every
+ * pair, which striped designs (per-thread cells) avoid — the 1 → 2 thread step shows which is which.
  *
  * <p><b>This machine has 2 cores.</b> At 4, 8 and 64 threads the benchmark threads outnumber the
  * cores (64 threads = 32 per core): the operating system time-slices them, and the figures show
