@@ -6,10 +6,10 @@
 # Usage: quiesce-jmh/run-benchmarks.sh [quick|full] [extra JMH options...]
 #        (./quiesce bench [quick|full] [extra JMH options...] runs this script)
 #
-#   quick (default)  -f 1 -wi 2 -w 500ms -i 3 -r 500ms; footprint 3 rounds.
-#                    About 194 JMH trials of ~3.5 s each (2.5 s of iterations + fork start-up):
-#                    estimated 13-15 minutes in all on 2 cores, build and report included.
-#                    Errors are wide: good for a look, not for claims.
+#   quick (default)  -f 1 -wi 2 -w 400ms -i 3 -r 400ms; footprint 3 rounds. About 194 JMH trials of
+#                    2 s of iterations plus 1.2-1.8 s of fork start-up and set-up each (timed here on
+#                    2 cores under load 4-7), the footprint harness about 1.5 min: 12-15 minutes in
+#                    all. Errors are wide: a first look, not for claims.
 #   full             -f 3 -wi 3 -w 1s -i 6 -r 1s; footprint 7 rounds. Three forks per trial catch
 #                    fork-to-fork variance: estimated 1 h 45 min on 2 cores. Run it on a quiet machine.
 #
@@ -64,6 +64,7 @@
 #   SCALE_THREADS  thread counts for the scaling part (default "1 2 4 8 64")
 #   BENCH_LABEL    a line the report shows first, e.g. "Smoke run on a busy machine: not for claims"
 #   REBUILD=1      rebuild even when target/benchmarks.jar exists
+#   LOCK_WAIT_MINUTES  how long to wait while another JMH run holds /tmp/jmh.lock (default 60)
 #
 # The figures that matter are ratios between methods of one run; on a shared or busy machine
 # check `uptime` first: the report records the load average before and after.
@@ -86,7 +87,7 @@ if [[ $# -gt 0 && ( "$1" == quick || "$1" == full ) ]]; then
     shift
 fi
 case "$mode" in
-    quick) defaults=(-f 1 -wi 2 -w 500ms -i 3 -r 500ms); footprint_rounds=3 ;;
+    quick) defaults=(-f 1 -wi 2 -w 400ms -i 3 -r 400ms); footprint_rounds=3 ;;
     full)  defaults=(-f 3 -wi 3 -w 1s -i 6 -r 1s); footprint_rounds=7 ;;
 esac
 
@@ -111,6 +112,27 @@ rw_exclusive="$rw(rwsemExclusive|rwsemTryExclusive|rwlWrite|stampedWrite)\$"
 rw_mix="$rw(mixRwsem|mixRwl|mixStamped)\$"
 
 load_now() { uptime | sed 's/.*load average: *//'; }
+
+# One JMH run. JMH refuses to start while another JMH run on this machine holds /tmp/jmh.lock;
+# then wait (LOCK_WAIT_MINUTES, default 60) rather than fail half-way through the suite: two
+# JMH runs at once would spoil both.
+jmh() {
+    local tries=$(( ${LOCK_WAIT_MINUTES:-60} * 2 )) log status
+    log="$(mktemp)"
+    while true; do
+        set +e
+        "$java_bin" -jar "$jar" "$@" 2>&1 | tee "$log"
+        status=${PIPESTATUS[0]}
+        set -e
+        if (( status != 0 )) && grep -q 'Unable to acquire the JMH lock' "$log" && (( tries-- > 0 )); then
+            echo "# another JMH run holds /tmp/jmh.lock: waiting 30 s"
+            sleep 30
+            continue
+        fi
+        rm -f "$log"
+        return "$status"
+    done
+}
 
 # The run description that the report prints under every chart. Properties format: escape
 # backslashes; values are single lines.
@@ -144,62 +166,62 @@ for part in $parts; do
     case "$part" in
         read)
             for t in $threads; do
-                "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.ReadSideBenchmark\.' "${opts[@]}" \
+                jmh 'dev\.quiesce\.jmh\.ReadSideBenchmark\.' "${opts[@]}" \
                     -t "$t" -prof gc -rf json -rff "$out/read-side-t$t.json" "$@"
                 record "read-side-t$t.json"
             done
             ;;
         grace)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.GracePeriodBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.GracePeriodBenchmark\.' "${opts[@]}" \
                 -rf json -rff "$out/grace-period.json" "$@"
             record grace-period.json
             ;;
         shared)
             for t in $threads; do
-                "$java_bin" -jar "$jar" "$rw_shared" "${opts[@]}" \
+                jmh "$rw_shared" "${opts[@]}" \
                     -t "$t" -prof gc -rf json -rff "$out/rwsem-shared-t$t.json" "$@"
                 record "rwsem-shared-t$t.json"
             done
             ;;
         exclusive)
-            "$java_bin" -jar "$jar" "$rw_exclusive" "${opts[@]}" \
+            jmh "$rw_exclusive" "${opts[@]}" \
                 -t 1 -prof gc -rf json -rff "$out/rwsem-exclusive.json" "$@"
             record rwsem-exclusive.json
             ;;
         mix)
-            "$java_bin" -jar "$jar" "$rw_mix" "${opts[@]}" \
+            jmh "$rw_mix" "${opts[@]}" \
                 -prof gc -rf json -rff "$out/rwsem-mix.json" "$@"
             record rwsem-mix.json
             ;;
         validation)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.ValidationOverheadBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.ValidationOverheadBenchmark\.' "${opts[@]}" \
                 -prof gc -rf json -rff "$out/validation.json" "$@"
             record validation.json
             ;;
         scaling)
             for t in $scale_threads; do
-                "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.ScalingBenchmark\.' "${opts[@]}" \
+                jmh 'dev\.quiesce\.jmh\.ScalingBenchmark\.' "${opts[@]}" \
                     -t "$t" -prof gc -rf json -rff "$out/scaling-t$t.json" "$@"
                 record "scaling-t$t.json"
             done
             ;;
         handoff)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.HandOffBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.HandOffBenchmark\.' "${opts[@]}" \
                 -prof gc -rf json -rff "$out/hand-off.json" "$@"
             record hand-off.json
             ;;
         wait)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.WaitForReadersBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.WaitForReadersBenchmark\.' "${opts[@]}" \
                 -rf json -rff "$out/wait-for-readers.json" "$@"
             record wait-for-readers.json
             ;;
         rw)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.ReadWriteBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.ReadWriteBenchmark\.' "${opts[@]}" \
                 -rf json -rff "$out/read-write.json" "$@"
             record read-write.json
             ;;
         kill)
-            "$java_bin" -jar "$jar" 'dev\.quiesce\.jmh\.KillBenchmark\.' "${opts[@]}" \
+            jmh 'dev\.quiesce\.jmh\.KillBenchmark\.' "${opts[@]}" \
                 -rf json -rff "$out/kill.json" "$@"
             record kill.json
             ;;
