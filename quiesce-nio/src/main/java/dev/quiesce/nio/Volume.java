@@ -338,7 +338,9 @@ public final class Volume implements Closeable {
                 freezing = false;
                 if (done) {
                     freezeDepth = 1;
-                    frozen = exclusive;
+                    // Frozen belongs to no thread (thaw may come from any), as the kernel's
+                    // lockdep_sb_freeze_release(): the validator no longer counts it as this thread's.
+                    frozen = exclusive.detach();
                 }
                 freezeChanged.signalAll();
             } finally {
@@ -621,7 +623,13 @@ public final class Volume implements Closeable {
                     keep = true;
                     return new Pass(this, section, freeze, null, null);
                 } else {
-                    Permit file = exclusiveFile ? exclusive(node, mayWait) : node.permit.tryAcquireShared();
+                    Permit file;
+                    try {
+                        file = exclusiveFile ? exclusive(node, mayWait) : node.permit.tryAcquireShared();
+                    } catch (IOException | RuntimeException | Error e) {
+                        freeze.close();         // interrupted while waiting for the file's writes
+                        throw e;
+                    }
                     if (file != null) {
                         keep = true;
                         return new Pass(this, section, freeze, file, node);

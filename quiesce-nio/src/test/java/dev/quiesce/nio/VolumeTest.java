@@ -503,6 +503,31 @@ class VolumeTest {
         assertEquals(10, ch.size());
     }
 
+    /** Regression: an interrupted truncation kept its freeze protection, so the next freeze() hung. */
+    @Test
+    void anInterruptedTruncationReleasesEverythingItTook() throws Exception {
+        Path file = volume.path("it.log");
+        HeldBackExecutor held = new HeldBackExecutor();
+        AsynchronousFileChannel ch = heldChannel(file, held);
+        Future<Integer> w = ch.write(bytes(100, (byte) 4), 0);
+        held.awaitHeld(1);
+        Thread[] truncator = new Thread[1];
+        CompletableFuture<Object> t = onThread("truncator", () -> {
+            volume.truncate(file, 0);
+            return null;
+        }, truncator);
+        awaitParkedOrDone(truncator[0]);
+        truncator[0].interrupt();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> t.get(DEADLINE_S, TimeUnit.SECONDS));
+        assertInstanceOf(InterruptedIOException.class, e.getCause());
+        held.releaseAllAndJoin();
+        assertEquals(100, get(w));
+        volume.freeze();                  // would wait for ever on a leaked freeze permit
+        volume.thaw();
+        volume.syncFs();                  // would wait for ever on a leaked write section
+        assertEquals(100, Files.size(dir.resolve("it.log")), "the interrupted truncation changed nothing");
+    }
+
     // --- bad input and closing -------------------------------------------------------------------
 
     @Test
