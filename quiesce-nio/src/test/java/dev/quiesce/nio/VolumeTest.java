@@ -522,7 +522,11 @@ class VolumeTest {
         assertInstanceOf(InterruptedIOException.class, e.getCause());
         held.releaseAllAndJoin();
         assertEquals(100, get(w));
-        volume.freeze();                  // would wait for ever on a leaked freeze permit
+        Thread[] freezer = new Thread[1];
+        onThread("freezer", () -> {
+            volume.freeze();              // would wait for ever on a leaked freeze permit
+            return null;
+        }, freezer).get(DEADLINE_S, TimeUnit.SECONDS);
         volume.thaw();
         volume.syncFs();                  // would wait for ever on a leaked write section
         assertEquals(100, Files.size(dir.resolve("it.log")), "the interrupted truncation changed nothing");
