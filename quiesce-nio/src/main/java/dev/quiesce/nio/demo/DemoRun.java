@@ -559,9 +559,9 @@ final class DemoRun {
 
     private void printHeader() {
         out.printf(Locale.ROOT, "Quiesce demo: the seed's scenario on a Volume over %s (%s)%n", volumeDir, storeType);
-        out.printf(Locale.ROOT, "  %d writers x %d files (rings of %d slots), %d-byte records with CRC32C, "
+        out.printf(Locale.ROOT, "  %s x %d files (rings of %d slots), %d-byte records with CRC32C, "
                 + "up to %d async writes in flight per writer%n",
-                opt.writers, FILES_PER_WRITER, slots, format.size, opt.inFlight);
+                writers(opt.writers), FILES_PER_WRITER, slots, format.size, opt.inFlight);
         out.printf(Locale.ROOT, "  for %s s; a watcher joins at %.1f s; every second syncFs(), then %s%n",
                 seconds(opt.seconds), opt.seconds / 3, opt.noFreeze
                         ? "a copy WITHOUT freeze() (--no-freeze self-test: torn records expected)"
@@ -590,8 +590,8 @@ final class DemoRun {
         double secs = elapsedNanos / 1e9;
         String rule = "-".repeat(96);
         out.println();
-        out.printf(Locale.ROOT, "Result: %s s, %d writers, %d-byte records, %s (%s)%n",
-                seconds(secs), opt.writers, format.size, volumeDir == null ? "-" : volumeDir, storeType);
+        out.printf(Locale.ROOT, "Result: %s s, %s, %d-byte records, %s (%s)%n",
+                seconds(secs), writers(opt.writers), format.size, volumeDir == null ? "-" : volumeDir, storeType);
         out.printf(Locale.ROOT, "  %s%n", machine());
         out.println(rule);
         row("writes", String.format(Locale.ROOT, "%,d completed, %,d failed, %,d started", done,
@@ -636,6 +636,10 @@ final class DemoRun {
 
     private void row(String label, String value) {
         out.printf(Locale.ROOT, "  %-16s %s%n", label, value);
+    }
+
+    private static String writers(int n) {
+        return n == 1 ? "1 writer" : n + " writers";
     }
 
     private static String seconds(double s) {
