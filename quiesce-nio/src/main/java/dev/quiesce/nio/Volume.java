@@ -227,6 +227,17 @@ public final class Volume implements Closeable {
         return fs.wrapReal(root);
     }
 
+    /**
+     * Returns the volume's directory as a plain path of the default file system — for reading, for
+     * example to copy a snapshot while the volume is frozen. Writes through plain paths bypass the
+     * volume: nothing tracks, blocks or announces them.
+     *
+     * @return the real path of the root directory
+     */
+    public Path directory() {
+        return root;
+    }
+
     /** The root as a plain path of the default file system. */
     Path rootReal() {
         return root;

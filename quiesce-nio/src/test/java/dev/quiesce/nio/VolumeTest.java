@@ -579,6 +579,8 @@ class VolumeTest {
         Files.writeString(rel, "x");
         assertEquals("x", Files.readString(dir.resolve("dir/f.txt")));
         assertEquals(volume.path("dir", "f.txt"), rel.toAbsolutePath());
+        assertEquals(dir.toRealPath(), volume.directory());
+        assertSame(dir.getFileSystem(), volume.directory().getFileSystem(), "the plain directory");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(volume.path("dir"))) {
             for (Path p : ds) {
                 assertSame(volume.fileSystem(), p.getFileSystem());
