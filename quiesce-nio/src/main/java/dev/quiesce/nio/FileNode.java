@@ -4,6 +4,8 @@ import dev.quiesce.LockClass;
 import dev.quiesce.RwSemaphore;
 
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One file of a volume while something uses it: its permit (the RFC's per-inode rwsem, held shared
@@ -18,14 +20,20 @@ final class FileNode {
 
     final Object key;
     final RwSemaphore permit;
-    /** The plain absolute path; updated when the file is moved through the volume. */
+    /** The plain absolute path it was last opened by; for messages. */
     volatile Path path;
+    /**
+     * Every plain path the volume has seen name this file (hard links, moves through the volume
+     * rewrite them): syncFs() forces it through the first that still names it.
+     */
+    final Set<Path> names = ConcurrentHashMap.newKeySet();
     /** Guarded by the node table's per-key lock ({@code ConcurrentHashMap.compute}). */
     int refs;
 
     FileNode(Object key, Path path) {
         this.key = key;
         this.path = path;
+        this.names.add(path);
         this.permit = RwSemaphore.builder().name("file " + path.getFileName()).lockClass(FILE_CLASS).build();
     }
 }

@@ -28,6 +28,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
     /** The file's node, or null when the channel was opened without WRITE or APPEND. */
     private final FileNode node;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CloseSignal waits = new CloseSignal();
 
     TrackedAsyncFileChannel(Volume volume, Path path, AsynchronousFileChannel plain, FileNode node, boolean append) {
         this.volume = volume;
@@ -52,7 +53,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
             return;
         }
         try {
-            volume.beginAsync(node, path, position, src.remaining(), this,
+            volume.beginAsync(node, path, position, src.remaining(), waits,
                     pass -> issue(pass, src, position, attachment, handler),
                     failure -> handler.failed(failure, attachment));
         } catch (IOException closedVolume) {
@@ -111,7 +112,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
         if (node == null) {
             throw new NonWritableChannelException();
         }
-        volume.truncateChannel(node, path, size, () -> plain.truncate(size));
+        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
         return this;
     }
 
@@ -161,6 +162,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        waits.close();          // writes deferred by a freeze fail now with AsynchronousCloseException
         try {
             plain.close();
         } finally {

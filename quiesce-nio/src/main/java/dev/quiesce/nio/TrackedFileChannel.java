@@ -25,6 +25,7 @@ final class TrackedFileChannel extends FileChannel {
     /** The file's node, or null when the channel was opened without WRITE or APPEND. */
     private final FileNode node;
     private final boolean append;
+    private final CloseSignal waits = new CloseSignal();
 
     TrackedFileChannel(Volume volume, Path path, FileChannel plain, FileNode node, boolean append) {
         this.volume = volume;
@@ -42,7 +43,7 @@ final class TrackedFileChannel extends FileChannel {
         if (node == null) {
             throw new NonWritableChannelException();
         }
-        return volume.begin(node, false, Modification.Kind.WRITE, path, position, length, null, true, true);
+        return volume.begin(node, false, Modification.Kind.WRITE, path, position, length, null, true, waits);
     }
 
     private long at() throws IOException {
@@ -115,7 +116,7 @@ final class TrackedFileChannel extends FileChannel {
         if (node == null) {
             throw new NonWritableChannelException();
         }
-        volume.truncateChannel(node, path, size, () -> plain.truncate(size));
+        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
         return this;
     }
 
@@ -178,6 +179,7 @@ final class TrackedFileChannel extends FileChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
+        waits.close();          // a write parked behind a freeze fails with AsynchronousCloseException
         try {
             plain.close();
         } finally {

@@ -32,12 +32,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -118,7 +123,8 @@ public final class Volume implements Closeable {
      *                 waits, so a freeze drains in bounded time.
      *   FileNode      RwSemaphore per file; shared by writes, exclusive by truncation.
      *   listeners     a copy-on-write array of Registrations, read inside the section.
-     *   dirty         file key -> plain path, marked at END inside the section; syncFs forces them.
+     *   dirty         file key -> FileNode (with every name seen), marked at END inside the section;
+     *                 syncFs forces each through a name that still names it (checked by file key).
      *
      * Why no wait happens inside a section: syncFs() and watch() wait for sections. A write that
      * waited for a freeze inside its section would make syncFs() wait for the thaw, and a listener's
@@ -170,7 +176,7 @@ public final class Volume implements Closeable {
     private final ThreadLocal<int[]> listenerDepth = ThreadLocal.withInitial(() -> new int[1]);
 
     private final ConcurrentHashMap<Object, FileNode> nodes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, Path> dirty = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, FileNode> dirty = new ConcurrentHashMap<>();
     private final Set<Path> dirtyDirectories = ConcurrentHashMap.newKeySet();
     private final Set<Closeable> channels = ConcurrentHashMap.newKeySet();
 
@@ -458,7 +464,7 @@ public final class Volume implements Closeable {
         ensureOpen();
         FileNode node = acquireNode(real);
         try {
-            Pass pass = begin(node, true, Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null, true, false);
+            Pass pass = begin(node, true, Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null, true, null);
             try (RandomAccessFile raf = new RandomAccessFile(real.toFile(), "rw")) {
                 raf.setLength(size);
             } finally {
@@ -494,7 +500,7 @@ public final class Volume implements Closeable {
         FileNode node = acquireNode(real);
         try {
             Pass pass = begin(node, false, Modification.Kind.WRITE, fs.wrapReal(real), position, src.remaining(),
-                    null, false, false);
+                    null, false, null);
             if (pass == null) {
                 return false;
             }
@@ -614,15 +620,16 @@ public final class Volume implements Closeable {
      * @param node          the file, or null for a name-space change
      * @param exclusiveFile take the file's permit exclusive (truncation) rather than shared
      * @param mayWait       false for the try form: return null instead of waiting
-     * @param channelOp     refuse a closed volume with ClosedChannelException rather than
-     *                      ClosedFileSystemException
+     * @param channel       the waits of the channel written through, or null for a call on a path
+     *                      (which refuses a closed volume with ClosedFileSystemException rather than
+     *                      ClosedChannelException)
      * @return the holds, or null if {@code mayWait} is false and something would wait
      */
     Pass begin(FileNode node, boolean exclusiveFile, Modification.Kind kind, Path path, long offset, long length,
-            Path target, boolean mayWait, boolean channelOp) throws IOException {
+            Path target, boolean mayWait, CloseSignal channel) throws IOException {
         long told = 0;
         for (;;) {
-            ReadSection section = enter(channelOp);
+            ReadSection section = enter(channel != null);
             RwSemaphore blocker;
             boolean keep = false;
             try {
@@ -657,12 +664,38 @@ public final class Volume implements Closeable {
                 return null;
             }
             // Holding nothing: wait until the blocker admits readers again, then start over.
+            awaitAdmission(blocker, channel);
+        }
+    }
+
+    /**
+     * Waits, holding nothing, until {@code blocker} would grant a shared permit. A channel's wait is
+     * cancelled when the channel is closed (as a blocked channel operation is by an asynchronous close).
+     */
+    private static void awaitAdmission(RwSemaphore blocker, CloseSignal channel) throws IOException {
+        if (channel == null) {
             try {
                 blocker.acquireShared().close();
+                return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for " + blocker);
             }
+        }
+        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
+        channel.add(wait);
+        try {
+            wait.get().close();
+        } catch (CancellationException closedMeanwhile) {
+            throw new AsynchronousCloseException();
+        } catch (InterruptedException e) {
+            CloseSignal.dispose(wait);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for " + blocker);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for " + blocker + " failed", e.getCause());
+        } finally {
+            channel.remove(wait);
         }
     }
 
@@ -687,13 +720,13 @@ public final class Volume implements Closeable {
      *
      * @throws IOException if the first attempt fails on the calling thread (closed volume)
      */
-    void beginAsync(FileNode node, Path path, long offset, long length, AsynchronousFileChannel channel,
+    void beginAsync(FileNode node, Path path, long offset, long length, CloseSignal channel,
             Consumer<Pass> issue, Consumer<Throwable> fail) throws IOException {
-        attemptAsync(node, path, offset, length, channel, issue, fail, 0, true);
+        attemptAsync(node, path, offset, length, channel, issue, fail, 0);
     }
 
-    private void attemptAsync(FileNode node, Path path, long offset, long length, AsynchronousFileChannel channel,
-            Consumer<Pass> issue, Consumer<Throwable> fail, long told, boolean first) throws IOException {
+    private void attemptAsync(FileNode node, Path path, long offset, long length, CloseSignal channel,
+            Consumer<Pass> issue, Consumer<Throwable> fail, long told) throws IOException {
         ReadSection section = enter(true);
         RwSemaphore blocker;
         long toldNow;
@@ -718,22 +751,37 @@ public final class Volume implements Closeable {
                 section.close();
             }
         }
-        // Holding nothing: when the blocker admits readers, drop that permit and start over.
-        blocker.acquireSharedAsync().whenCompleteAsync((granted, failure) -> {
+        // Holding nothing: when the blocker admits readers, drop that permit and start over on the
+        // executor. Closing the channel cancels the wait: the write then fails, once.
+        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
+        channel.add(wait);
+        wait.whenComplete((granted, failure) -> {
+            channel.remove(wait);
             if (failure != null) {
-                fail.accept(failure);
+                fail.accept(failure instanceof CancellationException ? new AsynchronousCloseException() : failure);
                 return;
             }
             granted.close();
-            try {
-                if (!channel.isOpen()) {
-                    throw new AsynchronousCloseException();
+            Runnable retry = () -> {
+                try {
+                    if (channel.isClosed()) {
+                        throw new AsynchronousCloseException();
+                    }
+                    attemptAsync(node, path, offset, length, channel, issue, fail, toldNow);
+                } catch (Throwable t) {
+                    fail.accept(t);
                 }
-                attemptAsync(node, path, offset, length, channel, issue, fail, toldNow, false);
-            } catch (Throwable t) {
-                fail.accept(t);
+            };
+            try {
+                executor.execute(retry);
+            } catch (RejectedExecutionException rejected) {
+                report(Report.Kind.CALLBACK_FAILED, "the volume's executor rejected a deferred write;"
+                        + " it runs on a new thread", rejected);
+                Thread t = new Thread(retry, "quiesce-nio deferred write");
+                t.setDaemon(true);
+                t.start();
             }
-        }, executor);
+        });
     }
 
     /** Begins a write section and refuses a closed volume (see the notes for the ordering). */
@@ -795,7 +843,7 @@ public final class Volume implements Closeable {
     void modifyNames(Modification.Kind kind, Path real, Path realTarget, IoAction action) throws IOException {
         fs.ensureOpen();
         Pass pass = begin(null, false, kind, fs.wrapReal(real), 0, 0,
-                realTarget == null ? null : fs.wrapReal(realTarget), true, false);
+                realTarget == null ? null : fs.wrapReal(realTarget), true, null);
         try {
             action.run();
             dirtyParent(real);
@@ -805,7 +853,11 @@ public final class Volume implements Closeable {
                     moved(real, realTarget);
                 } else {
                     Object key = fileKey(realTarget);
-                    dirty.put(key, realTarget);
+                    dirty.compute(key, (k, n) -> {
+                        FileNode node = n != null ? n : nodes.getOrDefault(k, new FileNode(k, realTarget));
+                        node.names.add(realTarget);
+                        return node;
+                    });
                 }
             }
         } finally {
@@ -826,19 +878,31 @@ public final class Volume implements Closeable {
         }
     }
 
-    /** Keeps the plain paths of open files and unsynced marks true after a move through the volume. */
+    /** Keeps the names of open files, unsynced files and dirty directories true after a move. */
     private void moved(Path from, Path to) {
-        dirty.replaceAll((k, p) -> p.startsWith(from) ? to.resolve(from.relativize(p)) : p);
-        for (FileNode n : nodes.values()) {
-            Path p = n.path;
-            if (p.startsWith(from)) {
-                n.path = to.resolve(from.relativize(p));
+        for (Map<Object, FileNode> table : List.of(nodes, dirty)) {
+            for (FileNode n : table.values()) {
+                for (Path p : n.names) {
+                    if (p.startsWith(from)) {
+                        n.names.add(to.resolve(from.relativize(p)));
+                        n.names.remove(p);
+                    }
+                }
+                Path p = n.path;
+                if (p.startsWith(from)) {
+                    n.path = to.resolve(from.relativize(p));
+                }
+            }
+        }
+        for (Path dir : dirtyDirectories) {
+            if (dir.startsWith(from) && dirtyDirectories.remove(dir)) {
+                dirtyDirectories.add(to.resolve(from.relativize(dir)));
             }
         }
     }
 
     void markDirty(FileNode node) {
-        dirty.put(node.key, node.path);
+        dirty.put(node.key, node);
     }
 
     /**
@@ -848,14 +912,14 @@ public final class Volume implements Closeable {
     private void forceDirty() throws IOException {
         IOException failure = null;
         for (Object key : dirty.keySet()) {
-            Path p = dirty.remove(key);
-            if (p == null) {
+            FileNode node = dirty.remove(key);
+            if (node == null) {
                 continue;
             }
             try {
-                force(p);
+                forceFile(node);
             } catch (IOException e) {
-                dirty.putIfAbsent(key, p);
+                dirty.putIfAbsent(key, node);
                 failure = addFailure(failure, e);
             }
         }
@@ -881,6 +945,25 @@ public final class Volume implements Closeable {
         }
         first.addSuppressed(next);
         return first;
+    }
+
+    /**
+     * Forces a file through the first of its names that still names it (same file key): a name may
+     * have been deleted or reused since. A file none of whose names is left was deleted: skipped.
+     */
+    private void forceFile(FileNode node) throws IOException {
+        for (Path name : node.names) {
+            Object key;
+            try {
+                key = fileKey(name);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (key.equals(node.key)) {
+                force(name);
+                return;
+            }
+        }
     }
 
     /** fsync through a fresh descriptor: any descriptor of the file flushes its data. */
@@ -912,9 +995,17 @@ public final class Volume implements Closeable {
     FileNode acquireNode(Path real) throws IOException {
         Object key = fileKey(real);
         return nodes.compute(key, (k, n) -> {
-            FileNode node = n != null ? n : new FileNode(k, real);
+            FileNode node = n;
+            if (node == null) {
+                node = new FileNode(k, real);
+                FileNode unsynced = dirty.get(k);      // keep the names an unsynced mark knows
+                if (unsynced != null) {
+                    node.names.addAll(unsynced.names);
+                }
+            }
             node.refs++;
             node.path = real;
+            node.names.add(real);
             return node;
         });
     }
@@ -965,7 +1056,7 @@ public final class Volume implements Closeable {
         boolean creates = plan.mayCreate
                 && (plan.plain.contains(StandardOpenOption.CREATE_NEW) || !Files.exists(real));
         if (creates) {
-            Pass pass = begin(null, false, Modification.Kind.CREATE, vpath, 0, 0, null, true, false);
+            Pass pass = begin(null, false, Modification.Kind.CREATE, vpath, 0, 0, null, true, null);
             try {
                 plain = opener.open(real, plan.plain);
                 dirtyParent(real);
@@ -1005,7 +1096,7 @@ public final class Volume implements Closeable {
     }
 
     private void truncateOpen(FileNode node, Path vpath, Closeable plain) throws IOException {
-        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, 0, 0, null, true, false);
+        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, 0, 0, null, true, null);
         try {
             if (plain instanceof FileChannel) {
                 ((FileChannel) plain).truncate(0);
@@ -1040,8 +1131,9 @@ public final class Volume implements Closeable {
     }
 
     /** A truncation through an open channel: {@code resize} runs under the file's exclusive permit. */
-    void truncateChannel(FileNode node, Path vpath, long size, IoAction resize) throws IOException {
-        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, size, 0, null, true, true);
+    void truncateChannel(FileNode node, Path vpath, long size, CloseSignal channel, IoAction resize)
+            throws IOException {
+        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, size, 0, null, true, channel);
         try {
             resize.run();
         } finally {

@@ -84,10 +84,10 @@ class VolumeValidationTest {
     void anAnnouncementUnderFreezeProtectionFailsTheSeedsAssertion() throws Exception {
         Path file = Files.createFile(volume.path("a.log"));
         FileNode node = volume.acquireNode(dir.toRealPath().resolve("a.log"));
-        Pass outer = volume.begin(node, false, Modification.Kind.WRITE, file, 0, 1, null, true, false);
+        Pass outer = volume.begin(node, false, Modification.Kind.WRITE, file, 0, 1, null, true, null);
         try {
             AssertionError e = assertThrows(AssertionError.class,
-                    () -> volume.begin(null, false, Modification.Kind.CREATE, file, 0, 0, null, true, false));
+                    () -> volume.begin(null, false, Modification.Kind.CREATE, file, 0, 0, null, true, null));
             assertTrue(e.getMessage().contains("freeze protection"), e.getMessage());
         } finally {
             outer.end();
