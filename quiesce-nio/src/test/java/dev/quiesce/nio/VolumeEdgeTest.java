@@ -262,58 +262,74 @@ class VolumeEdgeTest {
 
     // --- close against writes and opens ----------------------------------------------------------
 
+    /** One async write of the close race: its handler or its future, or what the call threw. */
+    private record Issued(int index, Recorder handler, Future<Integer> future, RuntimeException thrown) {
+    }
+
     /**
-     * close() while two threads keep issuing async writes (handler and Future forms) and a third
-     * keeps opening channels. Every handler is called exactly once; a write that completed is on
-     * disk when close() returns (close waited for it), a write that failed did so with
-     * ClosedChannelException and wrote nothing; every channel an open returned is closed.
+     * close() while two threads keep issuing async writes (handler and Future forms, each to its
+     * own 16-byte slot) until they have issued 100 more after seeing the volume closed, and a third
+     * keeps opening channels until it is refused. Every handler is called exactly once; a write
+     * that completed is on disk when close() returns (close waited for it), a write that failed did
+     * so with ClosedChannelException and wrote nothing; every channel an open returned is closed;
+     * nothing is written after close() returned.
      */
     @Test
     void closeRacingAsyncWritesAndOpensLosesNoWriteAndCountsNoneTwice() throws Exception {
-        final int perWriter = 1500;
         final int len = 16;
+        final int cap = 200_000;                    // per writer, in case close() never came
         Path file = volume.path("race.dat");
         Path plain = dir.resolve("race.dat");
         Files.createFile(plain);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             AsynchronousFileChannel ch = asyncChannel(file, pool);
-            Recorder[] handlers = new Recorder[2 * perWriter];
-            @SuppressWarnings("unchecked")
-            Future<Integer>[] futures = (Future<Integer>[]) new Future<?>[2 * perWriter];
-            Throwable[] refusedSync = new Throwable[2 * perWriter];
-            CountDownLatch flowing = new CountDownLatch(1);
+            List<List<Issued>> issued = List.of(new ArrayList<>(), new ArrayList<>());
+            CountDownLatch flowing = new CountDownLatch(2);
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < 2; w++) {
                 final int writer = w;
                 threads.add(new Thread(() -> {
-                    for (int k = 0; k < perWriter; k++) {
-                        int i = writer * perWriter + k;
+                    List<Issued> mine = issued.get(writer);
+                    int afterClose = 0;
+                    for (int k = 0; k < cap && afterClose < 100; k++) {
+                        if (!volume.isOpen()) {
+                            afterClose++;
+                        }
+                        int i = 2 * k + writer;
                         ByteBuffer b = bytes(len, (byte) (i % 251 + 1));
+                        Recorder handler = k % 2 == 0 ? new Recorder() : null;
+                        Future<Integer> future = null;
+                        RuntimeException thrown = null;
                         try {
-                            if (k % 2 == 0) {
-                                handlers[i] = new Recorder();
-                                ch.write(b, (long) i * len, null, handlers[i]);
+                            if (handler != null) {
+                                ch.write(b, (long) i * len, null, handler);
                             } else {
-                                futures[i] = ch.write(b, (long) i * len);
+                                future = ch.write(b, (long) i * len);
                             }
                         } catch (RuntimeException e) {
-                            refusedSync[i] = e;         // not allowed: checked below
+                            thrown = e;                 // not allowed: checked below
                         }
-                        if (k == perWriter / 5) {
+                        mine.add(new Issued(i, handler, future, thrown));
+                        if (k == 200) {
                             flowing.countDown();
                         }
                     }
+                    flowing.countDown();
                 }, "writer-" + w));
             }
             List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
             AtomicInteger openRefused = new AtomicInteger();
             AtomicReference<Throwable> openFailure = new AtomicReference<>();
             threads.add(new Thread(() -> {
-                for (int k = 0; k < 400 && openRefused.get() == 0; k++) {
+                for (int k = 0; k < cap && openRefused.get() == 0; k++) {
                     try {
+                        if (opened.size() == 32) {
+                            AutoCloseable oldest = opened.remove(0);   // keeps the descriptors few
+                            oldest.close();
+                        }
                         if (k % 2 == 0) {
-                            opened.add(FileChannel.open(volume.path("opened-" + k), CREATE, WRITE));
+                            opened.add(FileChannel.open(volume.path("opened-" + (k % 64)), CREATE, WRITE));
                         } else {
                             opened.add(AsynchronousFileChannel.open(file, WRITE));
                         }
@@ -340,51 +356,56 @@ class VolumeEdgeTest {
                 assertFalse(t.isAlive(), t.getName() + " hung");
             }
             assertNull(openFailure.get(), () -> "open failed otherwise than ClosedFileSystemException: " + openFailure);
+            assertEquals(1, openRefused.get(), "the opener ran until close() refused it");
 
             int completed = 0;
             int failed = 0;
-            for (int i = 0; i < 2 * perWriter; i++) {
-                assertNull(refusedSync[i], "write " + i + " threw instead of reporting to its handler or future");
-                Integer written;
-                Throwable failure;
-                if (handlers[i] != null) {
-                    handlers[i].awaitOnce("write " + i);
-                    written = handlers[i].written;
-                    failure = handlers[i].failure;
-                } else {
-                    try {
-                        written = get(futures[i]);
-                        failure = null;
-                    } catch (ExecutionException e) {
-                        written = null;
-                        failure = e.getCause();
+            for (List<Issued> mine : issued) {
+                for (Issued w : mine) {
+                    int i = w.index();
+                    assertNull(w.thrown(), () -> "write " + i + " threw instead of reporting to its handler or future");
+                    Integer written;
+                    Throwable failure;
+                    if (w.handler() != null) {
+                        w.handler().awaitOnce("write " + i);
+                        written = w.handler().written;
+                        failure = w.handler().failure;
+                    } else {
+                        try {
+                            written = get(w.future());
+                            failure = null;
+                        } catch (ExecutionException e) {
+                            written = null;
+                            failure = e.getCause();
+                        }
+                    }
+                    byte[] region = range(atClose, i * len, len);
+                    if (failure == null) {
+                        completed++;
+                        assertEquals(len, written, "write " + i);
+                        assertArrayEquals(filled(len, (byte) (i % 251 + 1)), region,
+                                "write " + i + " completed but was not on disk when close() returned");
+                    } else {
+                        failed++;
+                        assertInstanceOf(ClosedChannelException.class, failure, "write " + i);
+                        assertArrayEquals(new byte[len], region, "write " + i + " failed but wrote");
                     }
                 }
-                byte[] region = range(atClose, i * len, len);
-                if (failure == null) {
-                    completed++;
-                    assertEquals(len, written, "write " + i);
-                    assertArrayEquals(filled(len, (byte) (i % 251 + 1)), region,
-                            "write " + i + " completed but was not on disk when close() returned");
-                } else {
-                    failed++;
-                    assertInstanceOf(ClosedChannelException.class, failure, "write " + i);
-                    assertArrayEquals(new byte[len], region, "write " + i + " failed but wrote");
-                }
             }
-            assertTrue(completed > 0 && failed > 0, "the race happened: " + completed + " completed, "
+            assertTrue(completed > 0 && failed >= 200, "the race happened: " + completed + " completed, "
                     + failed + " refused");
             for (AutoCloseable c : opened) {
                 boolean open = c instanceof FileChannel ? ((FileChannel) c).isOpen()
                         : ((AsynchronousFileChannel) c).isOpen();
                 assertFalse(open, c + " was opened but survived close()");
             }
-            // No late second call: every handler was called exactly once, after everything ended.
-            byte[] after = Files.readAllBytes(plain);
-            assertArrayEquals(atClose, after, "something was written after close() returned");
-            for (Recorder r : handlers) {
-                if (r != null) {
-                    assertEquals(1, r.calls.get());
+            // No late write and no second call: checked after everything has ended.
+            assertArrayEquals(atClose, Files.readAllBytes(plain), "something was written after close() returned");
+            for (List<Issued> mine : issued) {
+                for (Issued w : mine) {
+                    if (w.handler() != null) {
+                        assertEquals(1, w.handler().calls.get(), "write " + w.index());
+                    }
                 }
             }
         } finally {
