@@ -10,15 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Group;
-import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -75,21 +78,48 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code java.io.tmpdir}; the trial prints which, with the file store's type. Closing the volume
  * at the end of a trial forces the written files (cheap on tmpfs) outside the measurement.
  *
- * <p><b>Paired groups.</b> On a busy machine the load changes between the forks of {@code raw} and
- * those of {@code volume}, and the ratio of two scores taken minutes apart carries that drift. The
- * groups {@code pairedSync}, {@code pairedAsyncOne} and {@code pairedAsyncPipelined} measure the
- * three implementations <em>at the same time</em>: one thread each ({@code …Raw}, {@code …Volume},
- * {@code …Watched}), each on its own file, the two tracked ones through two volumes over two
- * sibling directories (so that the listener of one does not see the other's writes). The scheduler
- * gives the three threads equal CPU shares, so the per-method scores of one group compare costs
- * per write under one and the same load. Three threads on two cores time-slice: the absolute
- * scores of the groups are lower than the unpaired ones and are not comparable with them; only
- * the ratios within a group are. The async sides share the JDK's default pool.
+ * <p><b>Interleaved: the ratio under one and the same load.</b> On a busy machine the load changes
+ * between the forks of {@code raw} and those of {@code volume}, and the ratio of two scores taken
+ * minutes apart carries that drift (seen here: ±30 % errors on the async methods at a load
+ * average of 7–12). The {@code interleaved…} methods therefore measure all three implementations
+ * in one thread, taking turns on three files — a plain one, one of a volume, one of a second
+ * volume with a listener (so that the listener sees only its own side's writes) — in short blocks:
+ * <table class="striped">
+ * <caption>Interleaved methods</caption>
+ * <tr><th>method</th><th>one block on one side</th></tr>
+ * <tr><td>{@code interleavedSync}</td><td>{@value #SYNC_BLOCK} blocking positional writes</td></tr>
+ * <tr><td>{@code interleavedAsyncOne}</td><td>{@value #ASYNC_BLOCK} async writes one at a time</td></tr>
+ * <tr><td>{@code interleavedAsyncPipelined}</td><td>{@value #PIPELINE_BLOCK} async writes,
+ *     {@value #DEPTH} in flight, filled and drained within the block</td></tr>
+ * <tr><td>{@code interleavedAsyncInline}</td><td>{@value #SYNC_BLOCK} async writes one at a time on
+ *     channels opened with an executor that runs the I/O inside the {@code write} call
+ *     ({@link #INLINE}): the async protocol's CPU cost (START, hand-off of the holds, END, the
+ *     future) without the pool's thread hand-off, whose wake-up latency (tens of µs, varying with
+ *     the load) otherwise dominates and hides it</td></tr>
+ * </table>
+ * The side that goes first rotates. Each block is timed with {@code System.nanoTime()}, so a
+ * preemption or a burst of load lands on whichever block is running: over an iteration every side
+ * sees the same load. The auxiliary counters (of the {@link Interleaved} state, one value per
+ * iteration) are:
+ * <table class="striped">
+ * <caption>Auxiliary counters of the interleaved methods</caption>
+ * <tr><th>counter</th><th>meaning</th></tr>
+ * <tr><td>{@code rawNsPerWrite}, {@code volumeNsPerWrite}, {@code watchedNsPerWrite}</td>
+ *     <td>time per write of each side in that iteration, in ns</td></tr>
+ * <tr><td>{@code volumeVsRaw}, {@code watchedVsRaw}</td><td>the side's throughput relative to raw
+ *     in that iteration: raw's time divided by the side's time. Overhead = 1 − this; its JMH error
+ *     is the confidence interval of the per-iteration ratio</td></tr>
+ * </table>
+ * JMH adds {@code EVENTS} counters up over the measured iterations: the summary table shows
+ * Cnt × the mean; read the mean ("avg") in the "Secondary result" lines, or the per-iteration
+ * values in the JSON ({@code -rf json}: {@code secondaryMetrics.<counter>.rawData}). The primary
+ * score of these methods (invocations per second, each invocation being three blocks) means
+ * nothing on its own.
  *
- * <p><b>Reading it.</b> Overhead = 1 − volume / raw for each method, with its range from the
- * score errors: (volume ± err) / (raw ∓ err). On a shared 2-core machine compare only within one
- * run, prefer the paired groups when the load is high, and use {@code -f 3} or more. Command used
- * for the issue:
+ * <p><b>Reading it.</b> Overhead = 1 − volume / raw. From the {@code @Param} methods, its range comes
+ * from the two scores' errors: (volume ± err) / (raw ∓ err), which includes the drift of load
+ * between forks; from the interleaved methods it is 1 − {@code volumeVsRaw}, with that counter's
+ * error. Use {@code -f 3} or more. Command used for the issue:
  * {@code java -jar quiesce-jmh/target/benchmarks.jar VolumeWriteBenchmark -f 3 -wi 3 -i 5 -w 1s -r 1s}.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -105,6 +135,12 @@ public class VolumeWriteBenchmark {
     static final int RING = 256;
     /** Writes in flight per thread in {@code asyncPipelined}; a power of two. */
     static final int DEPTH = 16;
+    /** Blocking writes per side per turn of {@code interleavedSync}. */
+    static final int SYNC_BLOCK = 64;
+    /** Async writes, one at a time, per side per turn of {@code interleavedAsyncOne}. */
+    static final int ASYNC_BLOCK = 16;
+    /** Async writes, {@code DEPTH} in flight, per side per turn of {@code interleavedAsyncPipelined}. */
+    static final int PIPELINE_BLOCK = 256;
 
     /** The directory, and the volume over it unless {@code impl} is {@code raw}. */
     @State(Scope.Benchmark)
@@ -173,10 +209,12 @@ public class VolumeWriteBenchmark {
 
     /**
      * One writer's file, channels and buffers; used by one thread at a time. Not a JMH state:
-     * {@link Writer} holds one per benchmark thread, {@link Trio} one per group thread.
+     * {@link Writer} holds one per benchmark thread, {@link Interleaved} three.
      */
     static final class Side {
         final AsynchronousFileChannel async;
+        /** The same file, opened with {@link #INLINE}: each write completes inside the write call. */
+        final AsynchronousFileChannel inline;
         final FileChannel sync;
         final ByteBuffer one = ByteBuffer.allocateDirect(BLOCK);
         final ByteBuffer[] slots = new ByteBuffer[DEPTH];
@@ -205,6 +243,7 @@ public class VolumeWriteBenchmark {
             }
             fill(one, (byte) 42);
             async = AsynchronousFileChannel.open(open, StandardOpenOption.WRITE);
+            inline = AsynchronousFileChannel.open(open, Set.of(StandardOpenOption.WRITE), INLINE);
             sync = FileChannel.open(open, StandardOpenOption.WRITE);
         }
 
@@ -244,15 +283,52 @@ public class VolumeWriteBenchmark {
             return check(sync.write(b, nextPosition()));
         }
 
-        /** Waits for the writes still in flight and closes the channels. */
-        void close() throws Exception {
+        int syncBlock() throws IOException {
+            for (int i = 0; i < SYNC_BLOCK; i++) {
+                sync();
+            }
+            return SYNC_BLOCK;
+        }
+
+        int asyncInlineBlock() throws Exception {
+            for (int i = 0; i < SYNC_BLOCK; i++) {
+                ByteBuffer b = one;
+                b.clear();
+                check(inline.write(b, nextPosition()).get());
+            }
+            return SYNC_BLOCK;
+        }
+
+        int asyncOneBlock() throws Exception {
+            for (int i = 0; i < ASYNC_BLOCK; i++) {
+                asyncOne();
+            }
+            return ASYNC_BLOCK;
+        }
+
+        /** {@code PIPELINE_BLOCK} completed writes, {@code DEPTH} in flight, drained at the end. */
+        int pipelinedBlock() throws Exception {
+            for (int i = 0; i < PIPELINE_BLOCK; i++) {
+                asyncPipelined();
+            }
+            drain();
+            return PIPELINE_BLOCK;
+        }
+
+        private void drain() throws Exception {
             for (int i = 0; i < DEPTH; i++) {
                 if (pending[i] != null) {
                     check(pending[i].get());
                     pending[i] = null;
                 }
             }
+        }
+
+        /** Waits for the writes still in flight and closes the channels. */
+        void close() throws Exception {
+            drain();
             async.close();
+            inline.close();
             sync.close();
         }
     }
@@ -286,13 +362,12 @@ public class VolumeWriteBenchmark {
     }
 
     /**
-     * The paired measurement: three sides written at the same time by the three threads of one
-     * group — raw (a plain path), volume (a path of a volume over a second directory) and watched
-     * (a path of a volume over a third directory, with one listener) — so that all three see the
-     * same machine load at the same moment.
+     * The three sides of the interleaved methods and the time each spent writing in the current
+     * iteration. Its public methods are JMH auxiliary counters (see the class Javadoc).
      */
-    @State(Scope.Group)
-    public static class Trio {
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Interleaved {
         Path dir;
         Volume volume;
         Volume watchedVolume;
@@ -301,9 +376,14 @@ public class VolumeWriteBenchmark {
         Side raw;
         Side tracked;
         Side watched;
+        int turn;
+        long rawNanos;
+        long volumeNanos;
+        long watchedNanos;
+        long writesPerSide;
 
         /**
-         * Creates the three directories, the two volumes, the listener and the three files.
+         * Creates three directories (plain, volume, volume with a listener) and a file in each.
          *
          * @throws IOException if a directory or file cannot be created
          * @throws InterruptedException never in practice
@@ -318,6 +398,86 @@ public class VolumeWriteBenchmark {
             raw = new Side(rawDir.resolve("w.dat"), rawDir.resolve("w.dat"));
             tracked = new Side(dir.resolve("volume").resolve("w.dat"), volume.path("w.dat"));
             watched = new Side(dir.resolve("watched").resolve("w.dat"), watchedVolume.path("w.dat"));
+        }
+
+        /** Starts the iteration's counts from zero. */
+        @Setup(Level.Iteration)
+        public void reset() {
+            rawNanos = 0;
+            volumeNanos = 0;
+            watchedNanos = 0;
+            writesPerSide = 0;
+        }
+
+        /**
+         * Runs one block on each side, the first side rotating, and adds up the time of each.
+         *
+         * @param block the writes of one block on one side; returns how many it wrote
+         */
+        void round(IoBlock block) throws Exception {
+            int first = turn;
+            turn = first == 2 ? 0 : first + 1;
+            int n = 0;
+            for (int k = 0; k < 3; k++) {
+                int side = (first + k) % 3;
+                Side s = side == 0 ? raw : side == 1 ? tracked : watched;
+                long start = System.nanoTime();
+                n = block.run(s);
+                long spent = System.nanoTime() - start;
+                if (side == 0) {
+                    rawNanos += spent;
+                } else if (side == 1) {
+                    volumeNanos += spent;
+                } else {
+                    watchedNanos += spent;
+                }
+            }
+            writesPerSide += n;
+        }
+
+        /**
+         * Time per write on the plain path in this iteration.
+         *
+         * @return ns per write
+         */
+        public double rawNsPerWrite() {
+            return writesPerSide == 0 ? 0 : (double) rawNanos / writesPerSide;
+        }
+
+        /**
+         * Time per write through the volume in this iteration.
+         *
+         * @return ns per write
+         */
+        public double volumeNsPerWrite() {
+            return writesPerSide == 0 ? 0 : (double) volumeNanos / writesPerSide;
+        }
+
+        /**
+         * Time per write through the volume with a listener in this iteration.
+         *
+         * @return ns per write
+         */
+        public double watchedNsPerWrite() {
+            return writesPerSide == 0 ? 0 : (double) watchedNanos / writesPerSide;
+        }
+
+        /**
+         * Throughput through the volume relative to the plain path in this iteration.
+         *
+         * @return raw's time divided by the volume's
+         */
+        public double volumeVsRaw() {
+            return volumeNanos == 0 ? 0 : (double) rawNanos / volumeNanos;
+        }
+
+        /**
+         * Throughput through the volume with a listener relative to the plain path.
+         *
+         * @return raw's time divided by the watched volume's
+         */
+        public double watchedVsRaw() {
+            return watchedNanos == 0 ? 0 : (double) rawNanos / watchedNanos;
         }
 
         /**
@@ -335,6 +495,12 @@ public class VolumeWriteBenchmark {
             watchedVolume.close();
             deleteTree(dir);
         }
+    }
+
+    /** A block of writes on one side. */
+    @FunctionalInterface
+    interface IoBlock {
+        int run(Side side) throws Exception;
     }
 
     /** A fresh directory under /dev/shm if it exists (tmpfs), else java.io.tmpdir; prints which. */
@@ -356,6 +522,41 @@ public class VolumeWriteBenchmark {
             }
         }
     }
+
+    /**
+     * Runs every task on the thread that submits it: an async channel opened with it does the I/O
+     * and completes the write inside the {@code write} call, so no thread hand-off is timed.
+     */
+    static final ExecutorService INLINE = new AbstractExecutorService() {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return false;
+        }
+    };
 
     static int check(int written) {
         if (written != BLOCK) {
@@ -401,132 +602,51 @@ public class VolumeWriteBenchmark {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Paired: raw, volume and watched written at the same time by the three threads of a group.
-    // The group methods take no @Param: each group runs once.
+    // Interleaved: raw, volume and watched take turns in one thread (see the class Javadoc).
 
     /**
-     * Paired {@code syncPositional}, raw side.
+     * One turn of {@value #SYNC_BLOCK} blocking writes on each side.
      *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws IOException if the write fails
-     */
-    @Benchmark
-    @Group("pairedSync")
-    @GroupThreads(1)
-    public int pairedSyncRaw(Trio t) throws IOException {
-        return t.raw.sync();
-    }
-
-    /**
-     * Paired {@code syncPositional}, volume side.
-     *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws IOException if the write fails
-     */
-    @Benchmark
-    @Group("pairedSync")
-    @GroupThreads(1)
-    public int pairedSyncVolume(Trio t) throws IOException {
-        return t.tracked.sync();
-    }
-
-    /**
-     * Paired {@code syncPositional}, watched side.
-     *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws IOException if the write fails
-     */
-    @Benchmark
-    @Group("pairedSync")
-    @GroupThreads(1)
-    public int pairedSyncWatched(Trio t) throws IOException {
-        return t.watched.sync();
-    }
-
-    /**
-     * Paired {@code asyncOneAtATime}, raw side.
-     *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws Exception if the write fails
-     */
-    @Benchmark
-    @Group("pairedAsyncOne")
-    @GroupThreads(1)
-    public int pairedAsyncOneRaw(Trio t) throws Exception {
-        return t.raw.asyncOne();
-    }
-
-    /**
-     * Paired {@code asyncOneAtATime}, volume side.
-     *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws Exception if the write fails
-     */
-    @Benchmark
-    @Group("pairedAsyncOne")
-    @GroupThreads(1)
-    public int pairedAsyncOneVolume(Trio t) throws Exception {
-        return t.tracked.asyncOne();
-    }
-
-    /**
-     * Paired {@code asyncOneAtATime}, watched side.
-     *
-     * @param t the three sides
-     * @return the bytes written
-     * @throws Exception if the write fails
-     */
-    @Benchmark
-    @Group("pairedAsyncOne")
-    @GroupThreads(1)
-    public int pairedAsyncOneWatched(Trio t) throws Exception {
-        return t.watched.asyncOne();
-    }
-
-    /**
-     * Paired {@code asyncPipelined}, raw side.
-     *
-     * @param t the three sides
-     * @return the bytes the completed write wrote
+     * @param t the three sides and their times
      * @throws Exception if a write fails
      */
     @Benchmark
-    @Group("pairedAsyncPipelined")
-    @GroupThreads(1)
-    public int pairedAsyncPipelinedRaw(Trio t) throws Exception {
-        return t.raw.asyncPipelined();
+    public void interleavedSync(Interleaved t) throws Exception {
+        t.round(Side::syncBlock);
     }
 
     /**
-     * Paired {@code asyncPipelined}, volume side.
+     * One turn of {@value #SYNC_BLOCK} async writes on channels whose executor runs the I/O in the
+     * write call ({@link #INLINE}), on each side: the CPU cost of the async protocol (START, hand-off
+     * of the holds, END, the future) without the pool's thread hand-off.
      *
-     * @param t the three sides
-     * @return the bytes the completed write wrote
+     * @param t the three sides and their times
      * @throws Exception if a write fails
      */
     @Benchmark
-    @Group("pairedAsyncPipelined")
-    @GroupThreads(1)
-    public int pairedAsyncPipelinedVolume(Trio t) throws Exception {
-        return t.tracked.asyncPipelined();
+    public void interleavedAsyncInline(Interleaved t) throws Exception {
+        t.round(Side::asyncInlineBlock);
     }
 
     /**
-     * Paired {@code asyncPipelined}, watched side.
+     * One turn of {@value #ASYNC_BLOCK} async writes, one at a time, on each side.
      *
-     * @param t the three sides
-     * @return the bytes the completed write wrote
+     * @param t the three sides and their times
      * @throws Exception if a write fails
      */
     @Benchmark
-    @Group("pairedAsyncPipelined")
-    @GroupThreads(1)
-    public int pairedAsyncPipelinedWatched(Trio t) throws Exception {
-        return t.watched.asyncPipelined();
+    public void interleavedAsyncOne(Interleaved t) throws Exception {
+        t.round(Side::asyncOneBlock);
+    }
+
+    /**
+     * One turn of {@value #PIPELINE_BLOCK} async writes, {@value #DEPTH} in flight, on each side.
+     *
+     * @param t the three sides and their times
+     * @throws Exception if a write fails
+     */
+    @Benchmark
+    public void interleavedAsyncPipelined(Interleaved t) throws Exception {
+        t.round(Side::pipelinedBlock);
     }
 }
