@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -97,18 +98,21 @@ import org.openjdk.jmh.annotations.Warmup;
  *     future) without the pool's thread hand-off, whose wake-up latency (tens of µs, varying with
  *     the load) otherwise dominates and hides it</td></tr>
  * </table>
- * The side that goes first rotates. Each block is timed with {@code System.nanoTime()}, so a
- * preemption or a burst of load lands on whichever block is running: over an iteration every side
- * sees the same load. The auxiliary counters (of the {@link Interleaved} state, one value per
- * iteration) are:
+ * One round is one block on each side, the side that goes first rotating; each block is timed
+ * with {@code System.nanoTime()}. The three blocks of a round run within a fraction of a
+ * millisecond of each other, so they see the same load; a preemption or a burst of load lands on
+ * one block of one round, and medians over the rounds of an iteration discard it (a sum would
+ * not: a few preemptions of milliseconds decide a sum of blocks of 0.1 ms). The auxiliary
+ * counters (of the {@link Interleaved} state, one value per iteration) are:
  * <table class="striped">
  * <caption>Auxiliary counters of the interleaved methods</caption>
  * <tr><th>counter</th><th>meaning</th></tr>
  * <tr><td>{@code rawNsPerWrite}, {@code volumeNsPerWrite}, {@code watchedNsPerWrite}</td>
- *     <td>time per write of each side in that iteration, in ns</td></tr>
- * <tr><td>{@code volumeVsRaw}, {@code watchedVsRaw}</td><td>the side's throughput relative to raw
- *     in that iteration: raw's time divided by the side's time. Overhead = 1 − this; its JMH error
- *     is the confidence interval of the per-iteration ratio</td></tr>
+ *     <td>time per write of each side: its median block time in that iteration divided by the
+ *     writes per block, in ns</td></tr>
+ * <tr><td>{@code volumeVsRaw}, {@code watchedVsRaw}</td><td>the side's throughput relative to raw:
+ *     the median over the iteration's rounds of raw's block time divided by the side's block time.
+ *     Overhead = 1 − this</td></tr>
  * </table>
  * JMH adds {@code EVENTS} counters up over the measured iterations: the summary table shows
  * Cnt × the mean; read the mean ("avg") in the "Secondary result" lines, or the per-iteration
@@ -141,6 +145,8 @@ public class VolumeWriteBenchmark {
     static final int ASYNC_BLOCK = 16;
     /** Async writes, {@code DEPTH} in flight, per side per turn of {@code interleavedAsyncPipelined}. */
     static final int PIPELINE_BLOCK = 256;
+    /** Rounds recorded per iteration by the interleaved methods; later rounds run unrecorded. */
+    static final int MAX_ROUNDS = 1 << 18;
 
     /** The directory, and the volume over it unless {@code impl} is {@code raw}. */
     @State(Scope.Benchmark)
@@ -377,10 +383,12 @@ public class VolumeWriteBenchmark {
         Side tracked;
         Side watched;
         int turn;
-        long rawNanos;
-        long volumeNanos;
-        long watchedNanos;
-        long writesPerSide;
+        /** Per round of this iteration: each side's block time, in ns (up to {@code MAX_ROUNDS}). */
+        final long[] rawNanos = new long[MAX_ROUNDS];
+        final long[] volumeNanos = new long[MAX_ROUNDS];
+        final long[] watchedNanos = new long[MAX_ROUNDS];
+        int rounds;
+        int writesPerBlock;
 
         /**
          * Creates three directories (plain, volume, volume with a listener) and a file in each.
@@ -403,81 +411,101 @@ public class VolumeWriteBenchmark {
         /** Starts the iteration's counts from zero. */
         @Setup(Level.Iteration)
         public void reset() {
-            rawNanos = 0;
-            volumeNanos = 0;
-            watchedNanos = 0;
-            writesPerSide = 0;
+            rounds = 0;
         }
 
         /**
-         * Runs one block on each side, the first side rotating, and adds up the time of each.
+         * Runs one block on each side, the first side rotating, and records the time of each.
          *
          * @param block the writes of one block on one side; returns how many it wrote
          */
         void round(IoBlock block) throws Exception {
             int first = turn;
             turn = first == 2 ? 0 : first + 1;
-            int n = 0;
+            int r = rounds;
+            boolean record = r < MAX_ROUNDS;
             for (int k = 0; k < 3; k++) {
                 int side = (first + k) % 3;
                 Side s = side == 0 ? raw : side == 1 ? tracked : watched;
                 long start = System.nanoTime();
-                n = block.run(s);
+                writesPerBlock = block.run(s);
                 long spent = System.nanoTime() - start;
-                if (side == 0) {
-                    rawNanos += spent;
-                } else if (side == 1) {
-                    volumeNanos += spent;
-                } else {
-                    watchedNanos += spent;
+                if (record) {
+                    (side == 0 ? rawNanos : side == 1 ? volumeNanos : watchedNanos)[r] = spent;
                 }
             }
-            writesPerSide += n;
+            if (record) {
+                rounds = r + 1;
+            }
+        }
+
+        private double medianPerWrite(long[] nanos) {
+            if (rounds == 0) {
+                return 0;
+            }
+            long[] sorted = Arrays.copyOf(nanos, rounds);
+            Arrays.sort(sorted);
+            return (double) sorted[rounds / 2] / writesPerBlock;
+        }
+
+        /** Median over this iteration's rounds of raw's block time divided by the side's. */
+        private double medianRatio(long[] side) {
+            if (rounds == 0) {
+                return 0;
+            }
+            double[] ratios = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                ratios[i] = (double) rawNanos[i] / side[i];
+            }
+            Arrays.sort(ratios);
+            return ratios[rounds / 2];
         }
 
         /**
-         * Time per write on the plain path in this iteration.
+         * Time per write on the plain path: the median block of this iteration.
          *
          * @return ns per write
          */
         public double rawNsPerWrite() {
-            return writesPerSide == 0 ? 0 : (double) rawNanos / writesPerSide;
+            return medianPerWrite(rawNanos);
         }
 
         /**
-         * Time per write through the volume in this iteration.
+         * Time per write through the volume: the median block of this iteration.
          *
          * @return ns per write
          */
         public double volumeNsPerWrite() {
-            return writesPerSide == 0 ? 0 : (double) volumeNanos / writesPerSide;
+            return medianPerWrite(volumeNanos);
         }
 
         /**
-         * Time per write through the volume with a listener in this iteration.
+         * Time per write through the volume with a listener: the median block of this iteration.
          *
          * @return ns per write
          */
         public double watchedNsPerWrite() {
-            return writesPerSide == 0 ? 0 : (double) watchedNanos / writesPerSide;
+            return medianPerWrite(watchedNanos);
         }
 
         /**
-         * Throughput through the volume relative to the plain path in this iteration.
+         * Throughput through the volume relative to the plain path: the median over this
+         * iteration's rounds of raw's block time divided by the volume's.
          *
-         * @return raw's time divided by the volume's
+         * @return the median ratio
          */
         public double volumeVsRaw() {
-            return volumeNanos == 0 ? 0 : (double) rawNanos / volumeNanos;
+            return medianRatio(volumeNanos);
         }
 
         /**
-         * Throughput through the volume with a listener relative to the plain path.
+         * Throughput through the volume with a listener relative to the plain path: the median over
+         * this iteration's rounds of raw's block time divided by the watched volume's.
          *
-         * @return raw's time divided by the watched volume's
+         * @return the median ratio
          */
         public double watchedVsRaw() {
-            return watchedNanos == 0 ? 0 : (double) rawNanos / watchedNanos;
+            return medianRatio(watchedNanos);
         }
 
         /**
