@@ -3,7 +3,6 @@ package dev.quiesce.nio;
 import dev.quiesce.RwSemaphore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,8 +63,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * waits are shown by polling a thread until it parks (or ends, which a broken wait would do), and
  * every wait has a generous deadline that is a deadlock guard, not a timer.
  *
- * <p>Tests marked {@code @Disabled("BUG: ...")} fail against the current {@code Volume}; each one's
- * Javadoc names the race or the path it caught.
+ * <p>Five tests here failed against the first {@code Volume} and were fixed there; each one's Javadoc
+ * says "Regression" and names the race or the path it caught.
  */
 class VolumeEdgeTest {
 
@@ -542,14 +541,13 @@ class VolumeEdgeTest {
      * with AsynchronousCloseException. A write deferred by a freeze is outstanding (its write call
      * returned), so its handler must run when the channel closes, not whenever the volume thaws.
      *
-     * <p>Fails now: the deferred write waits in {@code freezeProtection.acquireSharedAsync()}
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: the deferred write waits in {@code freezeProtection.acquireSharedAsync()}
      * ({@code Volume.attemptAsync}) and checks {@code channel.isOpen()} only when that completes,
      * i.e. at the thaw; {@code TrackedAsyncFileChannel.close()} does not fail the writes it has
      * deferred. A freeze that lasts (a backup) keeps the caller's handler — and whatever it
      * releases — waiting on a channel that is long closed.
      */
     @Test
-    @Disabled("BUG: closing an async channel does not fail its writes deferred by a freeze; their handlers run only at the thaw")
     void closingTheChannelFailsItsDeferredWriteWithoutWaitingForTheThaw() throws Exception {
         Path file = volume.path("dc.dat");
         HeldBackExecutor held = heldExecutor();
@@ -570,14 +568,13 @@ class VolumeEdgeTest {
      * closes receives AsynchronousCloseException. A blocking write parked by a freeze is blocked
      * in that write.
      *
-     * <p>Fails now: {@code Volume.begin} parks in {@code blocker.acquireShared()} (the wait for the
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: {@code Volume.begin} parks in {@code blocker.acquireShared()} (the wait for the
      * thaw), which nothing wakes when the channel closes ({@code TrackedFileChannel} neither
      * brackets the wait with {@code begin()/end()} of {@code AbstractInterruptibleChannel} nor
      * checks for a close); the writer stays parked until the thaw, then fails with
      * ClosedChannelException.
      */
     @Test
-    @Disabled("BUG: a FileChannel write parked by a freeze is not woken when its channel is closed; it waits for the thaw")
     void closingAFileChannelWakesItsWriteParkedByAFreeze() throws Exception {
         Path file = volume.path("fc.dat");
         Files.write(file, new byte[] {1});
@@ -632,10 +629,11 @@ class VolumeEdgeTest {
 
     /**
      * A volume whose retry executor rejects (an application shut its executor down): a write
-     * deferred by a freeze must still reach its handler (failed), and the freeze permit granted
-     * for its retry must not be lost.
+     * deferred by a freeze must still be issued and reach its handler (the volume runs the retry on
+     * a new thread and reports the rejection), and the freeze permit granted for its retry must
+     * not be lost.
      *
-     * <p>Fails now: {@code Volume.attemptAsync} chains the retry with
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: {@code Volume.attemptAsync} chains the retry with
      * {@code blocker.acquireSharedAsync().whenCompleteAsync(..., executor)}. When the thaw grants
      * the shared permit, CompletableFuture catches the RejectedExecutionException and completes
      * the (unobserved) dependent stage with it: the lambda never runs, so the granted permit is
@@ -643,7 +641,6 @@ class VolumeEdgeTest {
      * makes every later freeze() wait for ever.
      */
     @Test
-    @Disabled("BUG: a rejecting volume executor loses a deferred write (handler never called) and leaks a freeze-protection permit (the next freeze hangs)")
     void aRejectingExecutorNeitherLosesADeferredWriteNorLeaksItsPermit() throws Exception {
         AtomicInteger rejected = new AtomicInteger();
         Executor rejecting = task -> {
@@ -659,8 +656,11 @@ class VolumeEdgeTest {
         ch.write(bytes(4, (byte) 1), 0, null, handler);
         v.thaw();
         assertEquals(1, rejected.get(), "the retry was handed to the executor");
-        assertTrue(handler.called.await(10, TimeUnit.SECONDS), "the deferred write's handler was never called");
+        held.awaitHeld(1);                          // issued after all, from the volume's own thread
+        held.releaseAllAndJoin();
+        assertTrue(handler.called.await(DEADLINE_S, TimeUnit.SECONDS), "the deferred write's handler was never called");
         assertEquals(1, handler.calls.get());
+        assertArrayEquals(filled(4, (byte) 1), Files.readAllBytes(dir.resolve("r.dat")));
         Thread[] freezer = new Thread[1];
         CompletableFuture<Object> refreeze = onThread("freezer", () -> {
             v.freeze();
@@ -871,17 +871,10 @@ class VolumeEdgeTest {
         assertEquals(1, first.count(write(file, 0, 8)));
         v.thaw();
         retries.awaitHeld(1);                       // the retry is queued, not run
-        // The thaw granted the queued retry a shared freeze permit, which it drops only when it
-        // runs: a new freeze waits for the retry executor.
-        Thread[] freezer = new Thread[1];
-        CompletableFuture<Object> refreeze = onThread("freezer", () -> {
-            v.freeze();
-            return null;
-        }, freezer);
-        awaitParkedOrDone(freezer[0]);
-        assertFalse(refreeze.isDone(), "freeze() returned while the retry held its granted permit");
+        // The permit the thaw granted for the retry was dropped at once: a new freeze does not
+        // wait for the retry executor.
+        v.freeze();
         retries.releaseOne().join(TimeUnit.SECONDS.toMillis(DEADLINE_S));   // retry: frozen again, deferred again
-        get(refreeze);
         assertTrue(v.isFrozen());
         assertEquals(0, held.heldCount(), "issued while frozen");
         Counting second = new Counting();
@@ -937,13 +930,12 @@ class VolumeEdgeTest {
      * through the volume meanwhile: the new file's directory entry lives in that directory, now
      * at its new name.
      *
-     * <p>Fails now: {@code Volume.moved(from, to)} rewrites the plain paths of {@code dirty} and
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: {@code Volume.moved(from, to)} rewrites the plain paths of {@code dirty} and
      * of the file nodes but not {@code dirtyDirectories}, so the directory stays marked under its
      * old name; {@code force()} then meets NoSuchFileException and skips it as deleted, and the
      * renamed directory is never forced.
      */
     @Test
-    @Disabled("BUG: Volume.moved() does not rewrite dirtyDirectories: a dirty directory renamed through the volume is skipped by syncFs")
     void aDirtyDirectoryRenamedThroughTheVolumeIsForcedUnderItsNewName() throws Exception {
         Path real = dir.toRealPath();
         Files.createDirectory(volume.path("sub"));
@@ -1007,7 +999,7 @@ class VolumeEdgeTest {
      * A file written through one name is forced by syncFs() although another name of it, used
      * through the volume meanwhile, was deleted through the volume: the file still exists.
      *
-     * <p>Fails now: the node of a file is shared by its names (keyed by file key), and
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: the node of a file is shared by its names (keyed by file key), and
      * {@code Volume.acquireNode} sets {@code node.path = real} on every open or truncation, so the
      * node ends up naming the most recently used link. After that link is deleted (a DELETE does
      * not touch node paths), {@code Pass.end -> markDirty} marks the file under the deleted name,
@@ -1015,7 +1007,6 @@ class VolumeEdgeTest {
      * through {@code a.dat} is never forced.
      */
     @Test
-    @Disabled("BUG: acquireNode() renames a shared file node to the last link used; after that link is deleted, syncFs skips the file")
     void aFileIsStillForcedAfterAnotherOfItsNamesIsDeleted() throws Exception {
         Path real = dir.toRealPath();
         Path a = volume.path("a.dat");
