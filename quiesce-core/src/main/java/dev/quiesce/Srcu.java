@@ -970,6 +970,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private void beginEvent() {
+        if (!Events.recorderInitialized()) {
+            return;
+        }
         Events.GracePeriodEvent e = new Events.GracePeriodEvent();
         if (e.isEnabled()) {
             e.begin();

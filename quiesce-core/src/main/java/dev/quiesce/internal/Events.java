@@ -4,6 +4,7 @@ import dev.quiesce.Report;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -18,11 +19,26 @@ public final class Events {
     }
 
     /**
+     * Returns whether the Flight Recorder has been initialised in this JVM (a recording was started,
+     * by a flag, {@code jcmd} or the API). Until then no event can be recorded, and the primitives do
+     * not create event objects: the first event class loaded pulls in about a hundred {@code jdk.jfr}
+     * classes (a first grace period took 240 ms for that alone).
+     *
+     * @return whether events may be recorded
+     */
+    public static boolean recorderInitialized() {
+        return FlightRecorder.isInitialized();
+    }
+
+    /**
      * Emits the event that matches a report.
      *
      * @param r the report
      */
     public static void report(Report r) {
+        if (!recorderInitialized()) {
+            return;
+        }
         ReportEvent e;
         switch (r.kind()) {
             case STALL:

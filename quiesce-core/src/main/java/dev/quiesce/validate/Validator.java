@@ -92,6 +92,24 @@ public final class Validator {
     }
 
     /**
+     * Asserts that the calling thread holds no permit of {@code semaphore} (shared or exclusive,
+     * acquired here or {@code attach()}ed): the seed's check that a change event is sent without
+     * freeze protection, so a listener that writes cannot deadlock behind a pending freeze.
+     * Token-form sections are not tracked and do not count. A no-op when validation is off.
+     *
+     * @param semaphore the semaphore
+     * @throws AssertionError if validation is on and the calling thread holds a permit of it
+     * @throws NullPointerException if {@code semaphore} is null
+     */
+    public static void assertNotHeld(RwSemaphore semaphore) {
+        Objects.requireNonNull(semaphore, "semaphore");
+        if (Tracker.ENABLED && engine().holds(semaphore)) {
+            throw new AssertionError("thread \"" + Thread.currentThread().getName() + "\" holds a permit of "
+                    + semaphore + "; it holds:" + engine().heldText());
+        }
+    }
+
+    /**
      * Sets where validation reports go. Pass {@code null} to restore the default (logging).
      *
      * @param handler the handler, or null

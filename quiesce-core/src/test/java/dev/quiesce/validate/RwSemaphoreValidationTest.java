@@ -201,6 +201,29 @@ class RwSemaphoreValidationTest {
     }
 
     @Test
+    void assertNotHeldFailsExactlyWhileThisThreadHoldsAPermit() throws Exception {
+        RwSemaphore freeze = RwSemaphore.create("freeze-protection");
+        Validator.assertNotHeld(freeze);
+        Permit shared = freeze.acquireShared();
+        AssertionError e = assertThrows(AssertionError.class, () -> Validator.assertNotHeld(freeze));
+        assertTrue(e.getMessage().contains("freeze-protection"), e.getMessage());
+        Permit moved = shared.detach();
+        Validator.assertNotHeld(freeze);                          // handed off: no longer this thread's
+        onThread("completion", () -> {
+            moved.attach();
+            assertThrows(AssertionError.class, () -> Validator.assertNotHeld(freeze));
+            moved.close();
+            Validator.assertNotHeld(freeze);
+        });
+        try (Permit exclusive = freeze.acquireExclusive()) {
+            assertThrows(AssertionError.class, () -> Validator.assertNotHeld(freeze));
+        }
+        Validator.assertNotHeld(freeze);
+        assertThrows(NullPointerException.class, () -> Validator.assertNotHeld(null));
+        assertEquals(List.of(), reports);
+    }
+
+    @Test
     void aTaskThatReturnsHoldingAPermitIsReported() throws Exception {
         RwSemaphore s = RwSemaphore.create("task-permit");
         ExecutorService pool = Validator.wrap(Executors.newSingleThreadExecutor());

@@ -1,0 +1,177 @@
+package dev.quiesce.nio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.CompletionHandler;
+import java.nio.channels.FileLock;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An {@link AsynchronousFileChannel} opened through a {@link Volume}. A write STARTs on the calling
+ * thread and ENDs on the completion thread, strictly before the caller's handler runs or its future
+ * completes; END releases and never blocks, so a handler may issue the next write at once. While the
+ * volume is frozen (or the file is being truncated) a write call still returns at once: the write is
+ * issued when the volume thaws.
+ */
+final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
+
+    private final Volume volume;
+    private final Path path;
+    private final AsynchronousFileChannel plain;
+    /** The file's node, or null when the channel was opened without WRITE or APPEND. */
+    private final FileNode node;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CloseSignal waits = new CloseSignal();
+
+    TrackedAsyncFileChannel(Volume volume, Path path, AsynchronousFileChannel plain, FileNode node, boolean append) {
+        this.volume = volume;
+        this.path = path;
+        this.plain = plain;
+        this.node = node;
+        // APPEND is refused by the plain provider for asynchronous channels; nothing to track.
+    }
+
+    @Override
+    public <A> void write(ByteBuffer src, long position, A attachment, CompletionHandler<Integer, ? super A> handler) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(handler, "handler");
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
+        if (!isOpen()) {
+            handler.failed(new ClosedChannelException(), attachment);
+            return;
+        }
+        try {
+            volume.beginAsync(node, path, position, src.remaining(), waits,
+                    pass -> issue(pass, src, position, attachment, handler),
+                    failure -> handler.failed(failure, attachment));
+        } catch (IOException closedVolume) {
+            handler.failed(closedVolume, attachment);
+        }
+    }
+
+    /** Issues the plain write with the holds handed to its completion; ends them if it cannot. */
+    private <A> void issue(Pass pass, ByteBuffer src, long position, A attachment,
+            CompletionHandler<Integer, ? super A> handler) {
+        try {
+            plain.write(src, position, attachment, new CompletionHandler<Integer, A>() {
+                @Override
+                public void completed(Integer written, A a) {
+                    pass.end();                       // END strictly before the caller's handler
+                    handler.completed(written, a);
+                }
+
+                @Override
+                public void failed(Throwable exc, A a) {
+                    pass.end();
+                    handler.failed(exc, a);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            pass.end();
+            throw e;
+        }
+    }
+
+    @Override
+    public Future<Integer> write(ByteBuffer src, long position) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        write(src, position, null, new CompletionHandler<Integer, Object>() {
+            @Override
+            public void completed(Integer written, Object ignored) {
+                result.complete(written);
+            }
+
+            @Override
+            public void failed(Throwable exc, Object ignored) {
+                result.completeExceptionally(exc);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public AsynchronousFileChannel truncate(long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
+        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
+        return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+        return plain.size();
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        plain.force(metaData);
+    }
+
+    @Override
+    public <A> void lock(long position, long size, boolean shared, A attachment,
+            CompletionHandler<FileLock, ? super A> handler) {
+        plain.lock(position, size, shared, attachment, handler);
+    }
+
+    @Override
+    public Future<FileLock> lock(long position, long size, boolean shared) {
+        return plain.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+        return plain.tryLock(position, size, shared);
+    }
+
+    @Override
+    public <A> void read(ByteBuffer dst, long position, A attachment, CompletionHandler<Integer, ? super A> handler) {
+        plain.read(dst, position, attachment, handler);
+    }
+
+    @Override
+    public Future<Integer> read(ByteBuffer dst, long position) {
+        return plain.read(dst, position);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed.get() && plain.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        waits.close();          // writes deferred by a freeze fail now with AsynchronousCloseException
+        try {
+            plain.close();
+        } finally {
+            volume.channelClosed(this, node);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TrackedAsyncFileChannel[" + path + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package dev.quiesce.nio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+
+/**
+ * A {@link FileChannel} opened through a {@link Volume}: each write, {@code transferFrom} and
+ * {@code truncate} runs the volume's write protocol around the plain channel's call. Reads, locks,
+ * {@code force} and positions are the plain channel's. {@link #map} returns the plain mapping:
+ * writes through a mapping are not tracked.
+ */
+final class TrackedFileChannel extends FileChannel {
+
+    private final Volume volume;
+    private final Path path;
+    private final FileChannel plain;
+    /** The file's node, or null when the channel was opened without WRITE or APPEND. */
+    private final FileNode node;
+    private final boolean append;
+    private final CloseSignal waits = new CloseSignal();
+
+    TrackedFileChannel(Volume volume, Path path, FileChannel plain, FileNode node, boolean append) {
+        this.volume = volume;
+        this.path = path;
+        this.plain = plain;
+        this.node = node;
+        this.append = append;
+    }
+
+    /** START of one write call: refuses early what the plain channel would refuse, then begins. */
+    private Pass begin(long position, long length) throws IOException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
+        return volume.begin(node, false, Modification.Kind.WRITE, path, position, length, null, true, waits);
+    }
+
+    private long at() throws IOException {
+        return append ? -1 : plain.position();
+    }
+
+    private static long remaining(ByteBuffer[] srcs, int offset, int length) {
+        long n = 0;
+        for (int i = offset; i < offset + length; i++) {
+            n += srcs[i].remaining();
+        }
+        return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        Pass pass = begin(at(), src.remaining());
+        try {
+            return plain.write(src);
+        } finally {
+            pass.end();
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, srcs.length);
+        Pass pass = begin(at(), remaining(srcs, offset, length));
+        try {
+            return plain.write(srcs, offset, length);
+        } finally {
+            pass.end();
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        Pass pass = begin(position, src.remaining());
+        try {
+            return plain.write(src, position);
+        } finally {
+            pass.end();
+        }
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
+        }
+        Pass pass = begin(position, count);
+        try {
+            return plain.transferFrom(src, position, count);
+        } finally {
+            pass.end();
+        }
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
+        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
+        return this;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return plain.read(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        return plain.read(dsts, offset, length);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        return plain.read(dst, position);
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+        return plain.transferTo(position, count, target);
+    }
+
+    @Override
+    public long position() throws IOException {
+        return plain.position();
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+        plain.position(newPosition);
+        return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+        return plain.size();
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        plain.force(metaData);
+    }
+
+    /** The plain channel's mapping: writes through it bypass the volume. */
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+        return plain.map(mode, position, size);
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+        return plain.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+        return plain.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+        waits.close();          // a write parked behind a freeze fails with AsynchronousCloseException
+        try {
+            plain.close();
+        } finally {
+            volume.channelClosed(this, node);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TrackedFileChannel[" + path + "]";
+    }
+}

@@ -1,0 +1,247 @@
+package dev.quiesce.nio;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessMode;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The provider behind a {@link Volume}'s file system: every call is the default provider's on the
+ * plain path, and every call that modifies the volume goes through the volume's write protocol
+ * (see {@link Volume}). One provider per volume; it is not installed (no {@code quiesce:} URIs).
+ */
+final class VolumeProvider extends FileSystemProvider {
+
+    private final VolumeFileSystem fs;
+
+    VolumeProvider(VolumeFileSystem fs) {
+        this.fs = fs;
+    }
+
+    private Volume volume() {
+        return fs.volume();
+    }
+
+    private static FileSystemProvider plain(Path real) {
+        return real.getFileSystem().provider();
+    }
+
+    @Override
+    public String getScheme() {
+        return "quiesce";
+    }
+
+    /** Always refused: volumes are opened with {@link Volume#open}. */
+    @Override
+    public FileSystem newFileSystem(URI uri, Map<String, ?> env) {
+        throw new UnsupportedOperationException("open a volume with Volume.open(Path)");
+    }
+
+    /** Always refused: volume file systems have no URI. */
+    @Override
+    public FileSystem getFileSystem(URI uri) {
+        throw new FileSystemNotFoundException("volume file systems have no URI: " + uri);
+    }
+
+    /** Always refused: volume paths are made with {@link Volume#path} or the file system's {@code getPath}. */
+    @Override
+    public Path getPath(URI uri) {
+        throw new FileSystemNotFoundException("volume file systems have no URI: " + uri);
+    }
+
+    @Override
+    public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return newFileChannel(path, options, attrs);
+    }
+
+    @Override
+    public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return volume().openChannel(fs.wrapReal(fs.real(path)), options, attrs);
+    }
+
+    @Override
+    public AsynchronousFileChannel newAsynchronousFileChannel(Path path, Set<? extends OpenOption> options,
+            ExecutorService executor, FileAttribute<?>... attrs) throws IOException {
+        return volume().openAsyncChannel(fs.wrapReal(fs.real(path)), options, executor, attrs);
+    }
+
+    @Override
+    public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
+            throws IOException {
+        Path given = fs.unwrap(dir);
+        Path real = fs.real(dir);
+        fs.ensureOpen();
+        DirectoryStream<Path> plain = plain(real).newDirectoryStream(real, p -> true);
+        return new DirectoryStream<>() {
+            @Override
+            public Iterator<Path> iterator() {
+                Iterator<Path> it = plain.iterator();
+                return new Iterator<>() {
+                    private Path next;
+
+                    @Override
+                    public boolean hasNext() {
+                        while (next == null && it.hasNext()) {
+                            Path candidate = new VolumePath(fs, given.resolve(it.next().getFileName()));
+                            try {
+                                if (filter == null || filter.accept(candidate)) {
+                                    next = candidate;
+                                }
+                            } catch (IOException e) {
+                                throw new java.nio.file.DirectoryIteratorException(e);
+                            }
+                        }
+                        return next != null;
+                    }
+
+                    @Override
+                    public Path next() {
+                        if (!hasNext()) {
+                            throw new java.util.NoSuchElementException();
+                        }
+                        Path n = next;
+                        next = null;
+                        return n;
+                    }
+                };
+            }
+
+            @Override
+            public void close() throws IOException {
+                plain.close();
+            }
+        };
+    }
+
+    @Override
+    public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        Path real = fs.real(dir);
+        volume().modifyNames(Modification.Kind.CREATE, real, null,
+                () -> plain(real).createDirectory(real, attrs));
+    }
+
+    @Override
+    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+        Path real = fs.real(link);
+        Path plainTarget = fs.unwrap(target);   // kept as given: a relative target stays relative to the link
+        volume().modifyNames(Modification.Kind.CREATE, real, null,
+                () -> plain(real).createSymbolicLink(real, plainTarget, attrs));
+    }
+
+    @Override
+    public void createLink(Path link, Path existing) throws IOException {
+        Path real = fs.real(link);
+        Path realExisting = fs.real(existing);
+        volume().modifyNames(Modification.Kind.CREATE, real, null,
+                () -> plain(real).createLink(real, realExisting));
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        Path real = fs.real(path);
+        volume().modifyNames(Modification.Kind.DELETE, real, null, () -> plain(real).delete(real));
+    }
+
+    @Override
+    public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        Path realSource = fs.real(source);
+        Path realTarget = fs.real(target);
+        volume().modifyNames(Modification.Kind.COPY, realSource, realTarget,
+                () -> plain(realSource).copy(realSource, realTarget, options));
+    }
+
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        Path realSource = fs.real(source);
+        Path realTarget = fs.real(target);
+        volume().modifyNames(Modification.Kind.MOVE, realSource, realTarget,
+                () -> plain(realSource).move(realSource, realTarget, options));
+    }
+
+    @Override
+    public Path readSymbolicLink(Path link) throws IOException {
+        Path real = fs.real(link);
+        return new VolumePath(fs, plain(real).readSymbolicLink(real));
+    }
+
+    @Override
+    public boolean isSameFile(Path path, Path path2) throws IOException {
+        if (!(path2 instanceof VolumePath) || ((VolumePath) path2).getFileSystem() != fs) {
+            return false;
+        }
+        Path a = fs.real(path);
+        return plain(a).isSameFile(a, fs.real(path2));
+    }
+
+    @Override
+    public boolean isHidden(Path path) throws IOException {
+        Path real = fs.real(path);
+        return plain(real).isHidden(real);
+    }
+
+    @Override
+    public FileStore getFileStore(Path path) throws IOException {
+        Path real = fs.real(path);
+        return plain(real).getFileStore(real);
+    }
+
+    @Override
+    public void checkAccess(Path path, AccessMode... modes) throws IOException {
+        Path real = fs.real(path);
+        plain(real).checkAccess(real, modes);
+    }
+
+    /** The plain file's view; its setters change attributes without going through the volume. */
+    @Override
+    public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+        Path real;
+        try {
+            real = fs.real(path);
+        } catch (IOException outside) {
+            return null;
+        }
+        return plain(real).getFileAttributeView(real, type, options);
+    }
+
+    @Override
+    public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options)
+            throws IOException {
+        Path real = fs.real(path);
+        return plain(real).readAttributes(real, type, options);
+    }
+
+    @Override
+    public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options)
+            throws IOException {
+        Path real = fs.real(path);
+        return plain(real).readAttributes(real, attributes, options);
+    }
+
+    /** Sets an attribute of the plain file; attribute changes are not announced to watchers. */
+    @Override
+    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+        Path real = fs.real(path);
+        Files.setAttribute(real, attribute, value, options);
+    }
+}
