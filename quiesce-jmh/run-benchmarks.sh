@@ -6,7 +6,7 @@
 # Usage: quiesce-jmh/run-benchmarks.sh [quick|full] [extra JMH options...]
 #        (./quiesce bench [quick|full] [extra JMH options...] runs this script)
 #
-#   quick (default)  -f 1 -wi 2 -w 400ms -i 3 -r 400ms; footprint 3 rounds. About 194 JMH trials of
+#   quick (default)  -f 1 -wi 2 -w 400ms -i 3 -r 400ms; footprint 3 rounds. About 207 JMH trials of
 #                    2 s of iterations plus 1.2-1.8 s of fork start-up and set-up each (timed here on
 #                    2 cores under load 4-7), the footprint harness about 1.5 min: 12-15 minutes in
 #                    all. Errors are wide: a first look, not for claims.
@@ -44,6 +44,9 @@
 #   kill.json                                                               (part "kill")
 #       KillBenchmark: kill()/revoke() vs AsyncEpoch.terminate() vs an AtomicInteger-and-latch
 #       gate, over 0, 1, 1000 sections in flight.
+#   volume-write.json                                                       (part "volume")
+#       VolumeWriteBenchmark (quiesce-nio): a Volume's tracked 4 KiB writes against the same writes
+#       on the plain path, on tmpfs when there is one; see its Javadoc for the interleaved methods.
 #   footprint.json                                                          (part "footprint")
 #       dev.quiesce.jmh.Footprint (not JMH): idle bytes per instance (JOL) and a million sections
 #       in flight, with a grace period / kill() over them; -Xmx3g -XX:+UseParallelGC.
@@ -75,7 +78,7 @@ root="$(dirname "$here")"
 jar="$here/target/benchmarks.jar"
 out="${OUT:-$here/target/jmh-results}"
 docs="${DOCS:-$root/docs}"
-all_parts="read grace shared exclusive mix validation scaling handoff wait rw kill footprint report"
+all_parts="read grace shared exclusive mix validation scaling handoff wait rw kill volume footprint report"
 parts="${PARTS:-$all_parts}"
 threads="${THREADS:-1 2 4}"
 scale_threads="${SCALE_THREADS:-1 2 4 8 64}"
@@ -224,6 +227,11 @@ for part in $parts; do
             jmh 'dev\.quiesce\.jmh\.KillBenchmark\.' "${opts[@]}" \
                 -rf json -rff "$out/kill.json" "$@"
             record kill.json
+            ;;
+        volume)
+            jmh 'dev\.quiesce\.jmh\.VolumeWriteBenchmark\.' "${opts[@]}" \
+                -rf json -rff "$out/volume-write.json" "$@"
+            record volume-write.json
             ;;
         footprint)
             "$java_bin" -Xmx3g -XX:+UseParallelGC -cp "$jar" dev.quiesce.jmh.Footprint \
