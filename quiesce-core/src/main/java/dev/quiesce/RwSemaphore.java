@@ -83,12 +83,27 @@ import java.util.function.LongSupplier;
  * before inflation release correctly after it (a permit remembers where it was counted). An
  * inflated semaphore <b>never deflates</b>: the cells (a few hundred bytes) stay for its life.
  *
- * <h2>Allocation-free shared sections</h2>
- * Each {@code Permit} is an object. For a shared section acquired and released in one method
- * where that allocation matters, {@link #tryAcquireSharedToken()} and {@link #releaseShared(long)}
- * give the same semantics with a {@code long} token, as {@link java.util.concurrent.locks.StampedLock}'s
- * stamps: no allocation, any thread may release it, but a token released twice cannot always be
- * detected.
+ * <h2>Allocation-free sections</h2>
+ * Each {@code Permit} is an object. For a section acquired and released in one method where that
+ * allocation matters, {@link #tryAcquireSharedToken()} with {@link #releaseShared(long)} and
+ * {@link #tryAcquireExclusiveToken()} with {@link #releaseExclusive(long)} give the semantics of
+ * the untimed {@code try} forms with a {@code long} token, as
+ * {@link java.util.concurrent.locks.StampedLock}'s stamps: no allocation, any thread may release
+ * it, exactly once. A shared token released twice is detected only when the count it undoes is
+ * zero; an exclusive token carries a stamp of its grant, so releasing it twice is detected. Tokens
+ * are not tracked by lock-dependency validation, and an exclusive token cannot be downgraded or
+ * used to kill: use permits for those.
+ *
+ * <pre>{@code
+ * long t = sem.tryAcquireSharedToken();
+ * if (t != 0L) {
+ *     try {
+ *         return readState();
+ *     } finally {
+ *         sem.releaseShared(t);
+ *     }
+ * }
+ * }</pre>
  *
  * <h2>Threads</h2>
  * Blocking methods park (never spin for long) and work on virtual threads without pinning. Async
@@ -117,6 +132,8 @@ public final class RwSemaphore {
      *   bit   36     INFLATED        new shared permits count in the reader cells
      *   bit   37     KILLING         kill() has begun: nothing is acquired any more
      *   bit   38     DEAD            killing, and every permit has been released
+     *   bit   39     (unused)
+     *   bits 40..63  STAMP           how many times the exclusive permit was granted, mod 2^24
      *
      * Shared permits are counted either in READERS or, after inflation, in one cell of
      * `aux.cells` (cell c at index (c + 1) * STRIDE, 128 bytes apart, one stride of padding at
@@ -150,6 +167,17 @@ public final class RwSemaphore {
      * failing; the Dekker argument above shows that the scan sees every reader that did not see
      * TENTATIVE.
      *
+     * Stamps and tokens: every grant of the exclusive permit (to a Permit or a token) adds
+     * STAMP_UNIT to the word in the same CAS that sets EXCLUSIVE; the count wraps within STAMP. An
+     * exclusive token is EXCLUSIVE | the STAMP of its grant, and releaseExclusive(token) clears
+     * EXCLUSIVE only by a CAS from a word with that STAMP: a stale token (released twice, or
+     * released after another writer got the permit) is refused and changes nothing, unless 2^24
+     * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
+     * A shared token is where the permit counted, plus 2 (1: the word; 2 + c: cell c), so it lies
+     * in [1, CELL_COUNT + 1]; exclusive tokens have bit 32 set, so neither kind passes for the
+     * other. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
+     * untracked): the token forms are for hot paths that take and release in one method.
+     *
      * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
      * multiprocessor real-time systems", 2010, PF-RW): readers queue while EXCLUSIVE or
      * WRITER_WAITING is set. An exclusive release (or downgrade) admits every queued reader at
@@ -176,6 +204,9 @@ public final class RwSemaphore {
     private static final long INFLATED = 1L << 36;
     private static final long KILLING = 1L << 37;
     private static final long DEAD = 1L << 38;
+    private static final long STAMP_UNIT = 1L << 40;
+    /** Bits 40..63: the exclusive grant count (see "Stamps and tokens"). */
+    private static final long STAMP = -STAMP_UNIT;
 
     /** Bits under which no new shared permit is granted. */
     private static final long BLOCKS_READERS = EXCLUSIVE | WRITER_WAITING | KILLING;
@@ -391,15 +422,61 @@ public final class RwSemaphore {
         return owned(tryExclusivePermit());                // a try never waits: no order to check
     }
 
+    /**
+     * As {@link #tryAcquireExclusive()}, without allocating: returns a token for
+     * {@link #releaseExclusive(long)} instead of a {@link Permit}, as
+     * {@link java.util.concurrent.locks.StampedLock#tryWriteLock()} does. The token may be
+     * released on any thread, exactly once. It carries a stamp of this grant of the exclusive
+     * permit, so a token released twice, released after another writer got the permit, or given
+     * to another semaphore is refused — unless the stamps happen to match, which takes
+     * 2<sup>24</sup> exclusive grants in between (or chance, for another semaphore's token). The
+     * token form is not tracked by lock-dependency validation, and offers no downgrade or kill:
+     * use the {@code Permit} form for those.
+     *
+     * @return a non-zero token, or 0 if the exclusive permit is held, shared permits are held,
+     *         acquirers are queued, or the semaphore is killed (0 does not say which)
+     */
+    public long tryAcquireExclusiveToken() {
+        long n = tryExclusive();
+        return n == 0L ? 0L : (n & STAMP) | EXCLUSIVE;
+    }
+
+    /**
+     * Releases the exclusive permit taken by {@link #tryAcquireExclusiveToken()}, on any thread.
+     * As {@link Permit#close()} on an exclusive permit, it happens-before the return of every
+     * later acquire, and lets in what waits: every reader queued meanwhile, else the next writer.
+     *
+     * @param token what {@code tryAcquireExclusiveToken()} returned
+     * @throws IllegalArgumentException if {@code token} is not an exclusive token (0, a shared
+     *         token, or not a token); nothing changes
+     * @throws IllegalStateException if the permit of this token is not held: the token was
+     *         already released, or it is another semaphore's; nothing changes
+     */
+    public void releaseExclusive(long token) {
+        if ((token & ~STAMP) != EXCLUSIVE) {
+            throw new IllegalArgumentException(badExclusiveTokenMessage(token));
+        }
+        releaseExclusive(token, true);
+    }
+
     private Permit tryExclusivePermit() {
+        return tryExclusive() == 0L ? null : new Permit(this, EXCLUSIVE_PERMIT);
+    }
+
+    /**
+     * Tries to take the exclusive permit without queueing; returns the word that granted it
+     * (EXCLUSIVE set, its STAMP the grant's), or 0 if it is not free.
+     */
+    private long tryExclusive() {
         for (;;) {
             long s = state;
-            if ((s & ~INFLATED) != 0) {
-                return null;
+            if ((s & ~(INFLATED | STAMP)) != 0) {
+                return 0L;
             }
-            if (s == 0) {
-                if (STATE.compareAndSet(this, 0L, EXCLUSIVE)) {
-                    return new Permit(this, EXCLUSIVE_PERMIT);
+            if ((s & INFLATED) == 0) {
+                long n = (s + STAMP_UNIT) | EXCLUSIVE;
+                if (STATE.compareAndSet(this, s, n)) {
+                    return n;
                 }
                 continue;
             }
@@ -408,7 +485,7 @@ public final class RwSemaphore {
             // claim sees TENTATIVE and waits for the outcome instead of failing.
             Aux a = aux;
             if (cellSum(a) != 0) {
-                return null;
+                return 0L;
             }
             if (!STATE.compareAndSet(this, s, s | TENTATIVE)) {
                 continue;
@@ -420,17 +497,17 @@ public final class RwSemaphore {
                 t = state;
                 n = t & ~TENTATIVE;
                 if (free && (t & KILLING) == 0) {
-                    n |= EXCLUSIVE;
+                    n = (n + STAMP_UNIT) | EXCLUSIVE;
                 }
             } while (!STATE.compareAndSet(this, t, n));
             if ((n & EXCLUSIVE) != 0) {
-                return new Permit(this, EXCLUSIVE_PERMIT);
+                return n;
             }
             // Backed out: whoever queued or began killing while we scanned was not served.
             if ((n & (DRAIN_WAITED | READER_QUEUED)) != 0) {
                 signal(a);
             }
-            return null;
+            return 0L;
         }
     }
 
@@ -713,7 +790,7 @@ public final class RwSemaphore {
     /** Undoes the count of a permit counted at {@code where}. */
     void release(int where) {
         if (where == EXCLUSIVE_PERMIT) {
-            releaseExclusive();
+            releaseExclusive(0L, false);   // the Permit's own state guards against a second release
         } else if (where == WORD) {
             releaseWord();
         } else {
@@ -758,11 +835,17 @@ public final class RwSemaphore {
         }
     }
 
-    private void releaseExclusive() {
+    /**
+     * Releases the exclusive permit; with {@code checkStamp}, only if the word's STAMP is
+     * {@code token}'s (see "Stamps and tokens"), else it throws and changes nothing.
+     */
+    private void releaseExclusive(long token, boolean checkStamp) {
         for (;;) {
+            // The stamp is checked on the word that the CAS below replaces: if another release
+            // and a new grant come in between, the CAS fails and the next round sees their stamp.
             long s = state;
-            if ((s & EXCLUSIVE) == 0) {
-                throw new IllegalStateException(overReleaseMessage());
+            if ((s & EXCLUSIVE) == 0 || (checkStamp && ((s ^ token) & STAMP) != 0)) {
+                throw new IllegalStateException(checkStamp ? staleTokenMessage(token) : overReleaseMessage());
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
@@ -908,7 +991,7 @@ public final class RwSemaphore {
                 if ((s & READERS) != 0 || cellSum(a) != 0) {
                     return;                // the last reader to leave re-runs us
                 }
-                long g = s | EXCLUSIVE;
+                long g = (s + STAMP_UNIT) | EXCLUSIVE;
                 if (a.writers.size() == 1) {
                     g &= ~WRITER_WAITING;
                 }
@@ -1220,6 +1303,16 @@ public final class RwSemaphore {
 
     private String overReleaseMessage() {
         return "a permit or token of " + this + " was released more often than acquired";
+    }
+
+    private String badExclusiveTokenMessage(long token) {
+        return "0x" + Long.toHexString(token) + " is not an exclusive token (releaseShared() takes shared"
+                + " tokens; 0 means tryAcquireExclusiveToken() failed)";
+    }
+
+    private String staleTokenMessage(long token) {
+        return "exclusive token 0x" + Long.toHexString(token) + " does not hold " + this
+                + " (released already, or another semaphore's)";
     }
 
     private String badTokenMessage(long token) {
