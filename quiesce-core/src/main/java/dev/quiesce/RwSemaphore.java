@@ -142,8 +142,8 @@ public final class RwSemaphore {
      * READERS + sum(cells) minus the transient increments of readers that are backing out.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
-     * readers is set; an exclusive acquire CASes 0 -> EXCLUSIVE; releases CAS the count or the
-     * bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
+     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP) to EXCLUSIVE
+     * and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
      * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
      * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
      * either fails its CAS or sees them and takes the lock too: no wake-up is lost. Waiters are
@@ -213,9 +213,7 @@ public final class RwSemaphore {
     /** Bits telling a leaving reader that someone may wait for the readers to drain. */
     private static final long DRAIN_WAITED = WRITER_WAITING | KILLING;
 
-    /** Permit.where of the exclusive permit. */
-    static final int EXCLUSIVE_PERMIT = -2;
-    /** Permit.where of a shared permit counted in the state word. */
+    /** Permit.where of a shared permit counted in the state word; below it, exclusive permits. */
     static final int WORD = -1;
     // Results of tryShared() besides a location (>= WORD).
     private static final int BLOCKED = -3;
@@ -332,13 +330,17 @@ public final class RwSemaphore {
      *         no count changes
      */
     public void releaseShared(long token) {
+        if (token == WORD + 2L) {
+            releaseWord();
+            return;
+        }
+        // A cell token (2 + c): valid only once the cells exist, read once here.
         Aux a = aux;
-        long[] cells = a == null ? null : a.cells;
-        long maxToken = cells == null ? 1L : CELL_COUNT + 1L;
-        if (token < 1L || token > maxToken) {
+        long[] cells;
+        if (token < 2L || token > CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
             throw new IllegalArgumentException(badTokenMessage(token));
         }
-        release((int) (token - 2L));
+        releaseCell(a, cells, (int) token - 2);
     }
 
     /**
@@ -456,11 +458,22 @@ public final class RwSemaphore {
         if ((token & ~STAMP) != EXCLUSIVE) {
             throw new IllegalArgumentException(badExclusiveTokenMessage(token));
         }
-        releaseExclusive(token, true);
+        releaseExclusive(token & STAMP, true);
     }
 
     private Permit tryExclusivePermit() {
-        return tryExclusive() == 0L ? null : new Permit(this, EXCLUSIVE_PERMIT);
+        long n = tryExclusive();
+        return n == 0L ? null : new Permit(this, exclusiveWhere(n));
+    }
+
+    /** Permit.where of the exclusive permit granted by word {@code n}: its stamp, below WORD. */
+    private static int exclusiveWhere(long n) {
+        return (int) (n >>> 40) | Integer.MIN_VALUE;
+    }
+
+    /** Whether Permit.where denotes the exclusive permit. */
+    static boolean isExclusiveWhere(int where) {
+        return where < WORD;
     }
 
     /**
@@ -789,12 +802,13 @@ public final class RwSemaphore {
 
     /** Undoes the count of a permit counted at {@code where}. */
     void release(int where) {
-        if (where == EXCLUSIVE_PERMIT) {
-            releaseExclusive(0L, false);   // the Permit's own state guards against a second release
+        if (where < WORD) {
+            releaseExclusive(stampOf(where), false);
         } else if (where == WORD) {
             releaseWord();
         } else {
-            releaseCell(where);
+            Aux a = aux;
+            releaseCell(a, a.cells, where);
         }
     }
 
@@ -815,9 +829,7 @@ public final class RwSemaphore {
         }
     }
 
-    private void releaseCell(int c) {
-        Aux a = aux;
-        long[] cells = a.cells;
+    private void releaseCell(Aux a, long[] cells, int c) {
         int at = (c + 1) * STRIDE;
         for (;;) {
             long v = (long) CELLS.getVolatile(cells, at);
@@ -835,17 +847,28 @@ public final class RwSemaphore {
         }
     }
 
+    private static long stampOf(int exclusiveWhere) {
+        return ((long) exclusiveWhere & 0xFF_FFFFL) << 40;
+    }
+
+    /** Whether word {@code s} has the exclusive permit granted with {@code stamp} (STAMP bits). */
+    private static boolean heldWith(long s, long stamp) {
+        return (s & EXCLUSIVE) != 0 && (s & STAMP) == stamp;
+    }
+
     /**
-     * Releases the exclusive permit; with {@code checkStamp}, only if the word's STAMP is
-     * {@code token}'s (see "Stamps and tokens"), else it throws and changes nothing.
+     * Releases the exclusive permit of the grant {@code stamp} (STAMP bits; see "Stamps and
+     * tokens"); if that grant is not held (released already), throws and changes nothing.
      */
-    private void releaseExclusive(long token, boolean checkStamp) {
+    private void releaseExclusive(long stamp, boolean token) {
         for (;;) {
             // The stamp is checked on the word that the CAS below replaces: if another release
             // and a new grant come in between, the CAS fails and the next round sees their stamp.
+            // So of racing releases of one grant (a permit closed twice at once, a token released
+            // twice) exactly one succeeds.
             long s = state;
-            if ((s & EXCLUSIVE) == 0 || (checkStamp && ((s ^ token) & STAMP) != 0)) {
-                throw new IllegalStateException(checkStamp ? staleTokenMessage(token) : overReleaseMessage());
+            if (!heldWith(s, stamp)) {
+                throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
@@ -856,24 +879,33 @@ public final class RwSemaphore {
         }
         Aux a = aux;                       // waiter bits are set only after aux exists
         Waiter fired;
+        boolean held;
         a.lock.lock();
         try {
-            endWritePhase(a, 0);
+            held = endWritePhase(a, 0, stamp);
             dispatch(a);
             fired = a.takeFired();
         } finally {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
+        }
     }
 
     /**
-     * Under the lock: clears EXCLUSIVE, adds {@code extra} shared permits to the word, and admits
-     * every queued reader in the same step (the end of a write phase).
+     * Under the lock: if the grant {@code stamp} holds the exclusive permit, clears EXCLUSIVE,
+     * adds {@code extra} shared permits to the word, and admits every queued reader in the same
+     * step (the end of a write phase); otherwise (a racing release of the same grant came
+     * first) changes nothing and returns false.
      */
-    private void endWritePhase(Aux a, int extra) {
+    private boolean endWritePhase(Aux a, int extra, long stamp) {
         for (;;) {
             long s = state;
+            if (!heldWith(s, stamp)) {
+                return false;
+            }
             int queued = (s & KILLING) != 0 ? 0 : a.readers.size();
             long n = (s & ~EXCLUSIVE) + extra + queued;
             if (queued > 0) {
@@ -883,17 +915,18 @@ public final class RwSemaphore {
                 if (queued > 0) {
                     grantAllReaders(a);
                 }
-                return;
+                return true;
             }
         }
     }
 
-    /** Implements {@link Permit#downgrade()}; the caller held the exclusive permit. */
-    Permit downgrade() {
+    /** Implements {@link Permit#downgrade()} of the exclusive permit counted at {@code where}. */
+    Permit downgrade(int where) {
+        long stamp = stampOf(where);
         for (;;) {
             long s = state;
-            if ((s & EXCLUSIVE) == 0) {
-                throw new IllegalStateException("downgrade of " + this + " without the exclusive permit");
+            if (!heldWith(s, stamp)) {
+                throw new IllegalStateException(notHeldMessage("downgrade"));
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
@@ -904,26 +937,36 @@ public final class RwSemaphore {
         }
         Aux a = aux;
         Waiter fired;
+        boolean held;
         a.lock.lock();
         try {
-            endWritePhase(a, 1);
+            held = endWritePhase(a, 1, stamp);
             dispatch(a);
             fired = a.takeFired();
         } finally {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(notHeldMessage("downgrade"));
+        }
         return new Permit(this, WORD);
     }
 
-    /** Implements {@link Permit#kill()}; the caller held the exclusive permit. */
-    void killHeld() {
+    /** Implements {@link Permit#kill()} with the exclusive permit counted at {@code where}. */
+    void killHeld(int where) {
+        long stamp = stampOf(where);
         Aux a = aux();
         Waiter fired;
+        boolean held = true;
         a.lock.lock();
         try {
             for (;;) {
                 long s = state;
+                if (!heldWith(s, stamp)) {
+                    held = false;          // released already by a racing close of the handle
+                    break;
+                }
                 // With the exclusive permit held no shared permit exists: dead at once.
                 if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) | KILLING | DEAD)) {
                     break;
@@ -935,6 +978,9 @@ public final class RwSemaphore {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(notHeldMessage("kill with"));
+        }
     }
 
     /** Takes the lock and re-runs dispatch(): a reader left, or a try-writer backed out. */
@@ -997,7 +1043,7 @@ public final class RwSemaphore {
                 }
                 if (STATE.compareAndSet(this, s, g)) {
                     a.writers.pollFirst();
-                    a.fire(w, new Permit(this, EXCLUSIVE_PERMIT));
+                    a.fire(w, new Permit(this, exclusiveWhere(g)));
                     return;
                 }
                 continue;
@@ -1299,6 +1345,10 @@ public final class RwSemaphore {
 
     private IllegalStateException killedError() {
         return new IllegalStateException(this + " is killed: nothing can be acquired any more");
+    }
+
+    private String notHeldMessage(String op) {
+        return "cannot " + op + " an exclusive permit of " + this + " that was released (closed twice at once?)";
     }
 
     private String overReleaseMessage() {

@@ -790,6 +790,59 @@ class RwSemaphoreTest {
         assertNotNull(s.tryAcquireExclusive());
     }
 
+    /**
+     * The exclusive Permit's close() has no CAS of its own: the semaphore's CAS on the grant's
+     * stamp decides which of racing closes releases. Exactly one must, every time, and a late
+     * close must not release the next writer's permit.
+     */
+    @Test
+    void exclusivePermitClosedOnTwoThreadsAtOnceReleasesOnce() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        for (int i = 0; i < 2000; i++) {
+            Permit w = s.tryAcquireExclusive();
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicLong released = new AtomicLong();
+            java.util.concurrent.Callable<Void> close = () -> {
+                go.await();
+                try {
+                    w.close();
+                    released.incrementAndGet();
+                } catch (IllegalStateException e) {
+                    // the other close released it
+                }
+                return null;
+            };
+            var a = Threads.start("closer-a", close);
+            var b = Threads.start("closer-b", close);
+            go.countDown();
+            a.join();
+            b.join();
+            assertEquals(1, released.get(), "closes that released one exclusive permit (iteration " + i + ")");
+            assertFalse(w.isOpen());
+        }
+        Permit next = s.tryAcquireExclusive();
+        assertNotNull(next);
+        Permit stale = s.tryAcquireShared();
+        assertNull(stale);
+        next.close();
+    }
+
+    @Test
+    void releasedExclusiveHandleCannotReleaseDowngradeOrKillTheNextWriter() {
+        RwSemaphore s = RwSemaphore.create();
+        Permit old = s.acquireExclusiveUninterruptibly();
+        old.close();
+        Permit next = s.acquireExclusiveUninterruptibly();
+        assertThrows(IllegalStateException.class, old::close);
+        assertThrows(IllegalStateException.class, old::downgrade);
+        assertThrows(IllegalStateException.class, old::kill);
+        assertFalse(s.isKilled(), "a closed handle killed the semaphore");
+        assertNull(s.tryAcquireShared(), "a closed handle released the next writer");
+        Permit r = next.downgrade();
+        r.close();
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
     @Test
     void detachedHandleClosesAsANoOpAndTheNewOneOwnsThePermit() throws Exception {
         RwSemaphore s = RwSemaphore.create();

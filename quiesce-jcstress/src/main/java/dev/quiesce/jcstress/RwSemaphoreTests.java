@@ -540,6 +540,70 @@ public final class RwSemaphoreTests {
         }
     }
 
+    /**
+     * The same exclusive Permit closed by both actors at once (a misuse that must not break
+     * exclusion). Its close() has no CAS of its own: the semaphore's CAS on the grant's stamp
+     * decides, so exactly one close may release. actor2 then takes the permit afresh and, while
+     * holding it, probes with a shared try: actor1's losing close must not release the new grant.
+     */
+    @JCStressTest
+    @Description("ctor: p = tryAcquireExclusive(); actor1: p.close(); actor2: p.close(); q = tryAcquireExclusive() "
+            + "{ r4 = tryAcquireShared() != null; q.close() }; r1/r2: whose close released")
+    @Outcome(id = "1, 0, 1, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor1's close released; actor2's threw; actor2 then held the permit alone.")
+    @Outcome(id = "0, 1, 1, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor2's close released; actor1's threw (before or after actor2's new grant) and released "
+                    + "nothing.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "Both closes released or neither (r1 + r2 != 1); the fresh exclusive try failed (r3 = 0) or the "
+                    + "semaphore was not free afterwards (r3 = 2); or a reader got in under actor2's new grant (r4 = 1): "
+                    + "the losing close released it.")
+    @State
+    public static class ExclusivePermitClosedTwiceAtOnce {
+        final RwSemaphore sem = RwSemaphore.create();
+        final Permit p = sem.tryAcquireExclusive();
+
+        @Actor
+        public void closer(IIII_Result r) {
+            try {
+                p.close();
+                r.r1 = 1;
+            } catch (IllegalStateException e) {
+                r.r1 = 0;
+            }
+        }
+
+        @Actor
+        public void closerThenWriter(IIII_Result r) {
+            try {
+                p.close();
+                r.r2 = 1;
+            } catch (IllegalStateException e) {
+                r.r2 = 0;
+            }
+            Permit q = sem.tryAcquireExclusive();
+            if (q != null) {
+                r.r3 = 1;
+                Permit s = sem.tryAcquireShared();
+                if (s != null) {
+                    r.r4 = 1;
+                    s.close();
+                }
+                q.close();
+            }
+        }
+
+        @Arbiter
+        public void check(IIII_Result r) {
+            Permit w = sem.tryAcquireExclusive();
+            if (w == null) {
+                r.r3 = 2;
+            } else {
+                w.close();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // Exclusion with a permit acquired in the state constructor and released by an actor
 
