@@ -738,6 +738,9 @@ public final class RwSemaphore {
             // set WRITER_WAITING (or a killer KILLING, a try-writer TENTATIVE) before it is seen
             // here; one that sets it after will sum the cells after our add and see us.
             long s = state;
+            if ((s & (BLOCKS_READERS | TENTATIVE)) == 0) {
+                return c;                  // the common case first: one test
+            }
             if ((s & BLOCKS_READERS) != 0) {
                 CELLS.getAndAdd(cells, at, -1L);
                 // Back-out: a writer or killer may have summed the cells with our add in them.
@@ -745,9 +748,6 @@ public final class RwSemaphore {
                     signal(a);
                 }
                 return (s & KILLING) != 0 ? KILLED : BLOCKED;
-            }
-            if ((s & TENTATIVE) == 0) {
-                return c;
             }
             // A tryAcquireExclusive() is scanning: its outcome decides ours, in a few steps.
             if (spins < 64) {
@@ -831,14 +831,21 @@ public final class RwSemaphore {
 
     private void releaseCell(Aux a, long[] cells, int c) {
         int at = (c + 1) * STRIDE;
+        // A CAS loop, never a blind decrement: a cell must not go below zero even when a permit
+        // is released twice, or a writer's sum could add a reader's +1 in one cell to a -1 in
+        // another, get zero, and enter under the reader. The first CAS guesses 1 (this permit
+        // alone in its cell, the common case) so that no load precedes it; a wrong guess costs
+        // one failed CAS, which returns the count to retry with.
+        long v = 1L;
         for (;;) {
-            long v = (long) CELLS.getVolatile(cells, at);
-            if (v <= 0) {
-                throw new IllegalStateException(overReleaseMessage());
-            }
-            if (CELLS.compareAndSet(cells, at, v, v - 1)) {
+            long w = (long) CELLS.compareAndExchange(cells, at, v, v - 1);
+            if (w == v) {
                 break;
             }
+            if (w <= 0) {
+                throw new IllegalStateException(overReleaseMessage());
+            }
+            v = w;
         }
         // Our decrement precedes this read. A writer that sets WRITER_WAITING after it sums the
         // cells after our decrement; one that set it before is seen here, and we re-run dispatch.
