@@ -30,15 +30,21 @@ public final class Permit implements Held {
     /*
      * Implementation notes.
      *
-     * A permit remembers where it was counted (`where`): EXCLUSIVE for the exclusive permit, WORD
-     * for a shared permit counted in the semaphore's state word, or the index of the reader cell it
-     * was counted in once the semaphore inflated. Its release undoes exactly that count, so permits
-     * taken before inflation release correctly after it.
+     * A permit remembers where it was counted (`where`): WORD for a shared permit counted in the
+     * semaphore's state word, the index of the reader cell it was counted in once the semaphore
+     * inflated, or, below WORD, the stamp of the grant of the exclusive permit (see the
+     * semaphore's "Stamps and tokens"). Its release undoes exactly that count, so permits taken
+     * before inflation release correctly after it.
      *
-     * Handle state moves once, by compare-and-set, from OPEN to CLOSED (released through this
-     * handle), DETACHED (another handle owns the count) or CONSUMED (downgraded or killed). Exactly
-     * one of concurrent close() calls releases; the others see CLOSED and throw without changing
-     * any count.
+     * Handle state moves once from OPEN to CLOSED (released through this handle), DETACHED
+     * (another handle owns the count) or CONSUMED (downgraded or killed); detach, downgrade and
+     * kill move it by compare-and-set. Exactly one of concurrent close() calls releases; the
+     * others throw without changing any count. For a shared permit the compare-and-set
+     * OPEN -> CLOSED decides which close releases. For the exclusive permit the semaphore decides:
+     * it releases a grant only by a CAS of its word from EXCLUSIVE with this grant's stamp, so of
+     * racing closes (or a close racing a downgrade or kill of the same handle) one wins and the
+     * others find the stamp gone and throw; the winner then writes CLOSED with a release store.
+     * That saves the exclusive section one atomic instruction: the handle's own CAS.
      */
 
     private static final int OPEN = 0;
@@ -71,6 +77,9 @@ public final class Permit implements Held {
      * @return true if this call released the permit, false for a detached or consumed handle
      */
     boolean release() {
+        if (isExclusive()) {
+            return releaseExclusive();
+        }
         if (STATE.compareAndSet(this, OPEN, CLOSED)) {
             semaphore.release(where);
             if (Tracker.ENABLED) {
@@ -82,6 +91,26 @@ public final class Permit implements Held {
             throw new IllegalStateException("permit of " + semaphore + " closed twice");
         }
         return false;
+    }
+
+    /** release() of the exclusive permit: the semaphore's stamped CAS decides (see the notes). */
+    private boolean releaseExclusive() {
+        int s = state;
+        if (s != OPEN) {
+            if (s == CLOSED) {
+                throw new IllegalStateException("permit of " + semaphore + " closed twice");
+            }
+            return false;                                  // detached or consumed: a no-op
+        }
+        semaphore.release(where);                          // throws, changing nothing, if released already
+        // Only the close whose CAS released the grant gets here, so a plain release store will
+        // do: a racing close that read OPEN finds the grant's stamp gone and throws above, one
+        // that reads CLOSED throws at the top. No count depends on this field any more.
+        STATE.setRelease(this, CLOSED);
+        if (Tracker.ENABLED) {
+            Tracker.INSTANCE.released(record());           // after the count: a report may throw
+        }
+        return true;
     }
 
     @Override
@@ -132,7 +161,7 @@ public final class Permit implements Held {
      * @return whether this permit is exclusive
      */
     public boolean isExclusive() {
-        return where == RwSemaphore.EXCLUSIVE_PERMIT;
+        return RwSemaphore.isExclusiveWhere(where);
     }
 
     /**
@@ -152,7 +181,7 @@ public final class Permit implements Held {
         if (!STATE.compareAndSet(this, OPEN, CONSUMED)) {
             throw new IllegalStateException(stateMessage("downgrade"));
         }
-        Permit shared = semaphore.downgrade();
+        Permit shared = semaphore.downgrade(where);
         if (Tracker.ENABLED) {
             Tracker.INSTANCE.released(record());
             shared.owned();                                // nothing waited: no order to check
@@ -176,7 +205,7 @@ public final class Permit implements Held {
         if (!STATE.compareAndSet(this, OPEN, CONSUMED)) {
             throw new IllegalStateException(stateMessage("kill with"));
         }
-        semaphore.killHeld();
+        semaphore.killHeld(where);
         if (Tracker.ENABLED) {
             Tracker.INSTANCE.released(record());
         }

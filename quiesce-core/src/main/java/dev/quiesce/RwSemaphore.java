@@ -83,12 +83,27 @@ import java.util.function.LongSupplier;
  * before inflation release correctly after it (a permit remembers where it was counted). An
  * inflated semaphore <b>never deflates</b>: the cells (a few hundred bytes) stay for its life.
  *
- * <h2>Allocation-free shared sections</h2>
- * Each {@code Permit} is an object. For a shared section acquired and released in one method
- * where that allocation matters, {@link #tryAcquireSharedToken()} and {@link #releaseShared(long)}
- * give the same semantics with a {@code long} token, as {@link java.util.concurrent.locks.StampedLock}'s
- * stamps: no allocation, any thread may release it, but a token released twice cannot always be
- * detected.
+ * <h2>Allocation-free sections</h2>
+ * Each {@code Permit} is an object. For a section acquired and released in one method where that
+ * allocation matters, {@link #tryAcquireSharedToken()} with {@link #releaseShared(long)} and
+ * {@link #tryAcquireExclusiveToken()} with {@link #releaseExclusive(long)} give the semantics of
+ * the untimed {@code try} forms with a {@code long} token, as
+ * {@link java.util.concurrent.locks.StampedLock}'s stamps: no allocation, any thread may release
+ * it, exactly once. A shared token released twice is detected only when the count it undoes is
+ * zero; an exclusive token carries a stamp of its grant, so releasing it twice is detected. Tokens
+ * are not tracked by lock-dependency validation, and an exclusive token cannot be downgraded or
+ * used to kill: use permits for those.
+ *
+ * <pre>{@code
+ * long t = sem.tryAcquireSharedToken();
+ * if (t != 0L) {
+ *     try {
+ *         return readState();
+ *     } finally {
+ *         sem.releaseShared(t);
+ *     }
+ * }
+ * }</pre>
  *
  * <h2>Threads</h2>
  * Blocking methods park (never spin for long) and work on virtual threads without pinning. Async
@@ -117,6 +132,8 @@ public final class RwSemaphore {
      *   bit   36     INFLATED        new shared permits count in the reader cells
      *   bit   37     KILLING         kill() has begun: nothing is acquired any more
      *   bit   38     DEAD            killing, and every permit has been released
+     *   bit   39     (unused)
+     *   bits 40..63  STAMP           how many times the exclusive permit was granted, mod 2^24
      *
      * Shared permits are counted either in READERS or, after inflation, in one cell of
      * `aux.cells` (cell c at index (c + 1) * STRIDE, 128 bytes apart, one stride of padding at
@@ -125,8 +142,8 @@ public final class RwSemaphore {
      * READERS + sum(cells) minus the transient increments of readers that are backing out.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
-     * readers is set; an exclusive acquire CASes 0 -> EXCLUSIVE; releases CAS the count or the
-     * bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
+     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP) to EXCLUSIVE
+     * and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
      * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
      * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
      * either fails its CAS or sees them and takes the lock too: no wake-up is lost. Waiters are
@@ -149,6 +166,17 @@ public final class RwSemaphore {
      * and sees TENTATIVE waits (a few instructions of the other thread) for the outcome instead of
      * failing; the Dekker argument above shows that the scan sees every reader that did not see
      * TENTATIVE.
+     *
+     * Stamps and tokens: every grant of the exclusive permit (to a Permit or a token) adds
+     * STAMP_UNIT to the word in the same CAS that sets EXCLUSIVE; the count wraps within STAMP. An
+     * exclusive token is EXCLUSIVE | the STAMP of its grant, and releaseExclusive(token) clears
+     * EXCLUSIVE only by a CAS from a word with that STAMP: a stale token (released twice, or
+     * released after another writer got the permit) is refused and changes nothing, unless 2^24
+     * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
+     * A shared token is where the permit counted, plus 2 (1: the word; 2 + c: cell c), so it lies
+     * in [1, CELL_COUNT + 1]; exclusive tokens have bit 32 set, so neither kind passes for the
+     * other. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
+     * untracked): the token forms are for hot paths that take and release in one method.
      *
      * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
      * multiprocessor real-time systems", 2010, PF-RW): readers queue while EXCLUSIVE or
@@ -176,15 +204,16 @@ public final class RwSemaphore {
     private static final long INFLATED = 1L << 36;
     private static final long KILLING = 1L << 37;
     private static final long DEAD = 1L << 38;
+    private static final long STAMP_UNIT = 1L << 40;
+    /** Bits 40..63: the exclusive grant count (see "Stamps and tokens"). */
+    private static final long STAMP = -STAMP_UNIT;
 
     /** Bits under which no new shared permit is granted. */
     private static final long BLOCKS_READERS = EXCLUSIVE | WRITER_WAITING | KILLING;
     /** Bits telling a leaving reader that someone may wait for the readers to drain. */
     private static final long DRAIN_WAITED = WRITER_WAITING | KILLING;
 
-    /** Permit.where of the exclusive permit. */
-    static final int EXCLUSIVE_PERMIT = -2;
-    /** Permit.where of a shared permit counted in the state word. */
+    /** Permit.where of a shared permit counted in the state word; below it, exclusive permits. */
     static final int WORD = -1;
     // Results of tryShared() besides a location (>= WORD).
     private static final int BLOCKED = -3;
@@ -301,13 +330,17 @@ public final class RwSemaphore {
      *         no count changes
      */
     public void releaseShared(long token) {
+        if (token == WORD + 2L) {
+            releaseWord();
+            return;
+        }
+        // A cell token (2 + c): valid only once the cells exist, read once here.
         Aux a = aux;
-        long[] cells = a == null ? null : a.cells;
-        long maxToken = cells == null ? 1L : CELL_COUNT + 1L;
-        if (token < 1L || token > maxToken) {
+        long[] cells;
+        if (token < 2L || token > CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
             throw new IllegalArgumentException(badTokenMessage(token));
         }
-        release((int) (token - 2L));
+        releaseCell(a, cells, (int) token - 2);
     }
 
     /**
@@ -391,15 +424,72 @@ public final class RwSemaphore {
         return owned(tryExclusivePermit());                // a try never waits: no order to check
     }
 
+    /**
+     * As {@link #tryAcquireExclusive()}, without allocating: returns a token for
+     * {@link #releaseExclusive(long)} instead of a {@link Permit}, as
+     * {@link java.util.concurrent.locks.StampedLock#tryWriteLock()} does. The token may be
+     * released on any thread, exactly once. It carries a stamp of this grant of the exclusive
+     * permit, so a token released twice, released after another writer got the permit, or given
+     * to another semaphore is refused — unless the stamps happen to match, which takes
+     * 2<sup>24</sup> exclusive grants in between (or chance, for another semaphore's token). The
+     * token form is not tracked by lock-dependency validation, and offers no downgrade or kill:
+     * use the {@code Permit} form for those.
+     *
+     * @return a non-zero token, or 0 if the exclusive permit is held, shared permits are held,
+     *         acquirers are queued, or the semaphore is killed (0 does not say which)
+     */
+    public long tryAcquireExclusiveToken() {
+        long n = tryExclusive();
+        return n == 0L ? 0L : (n & STAMP) | EXCLUSIVE;
+    }
+
+    /**
+     * Releases the exclusive permit taken by {@link #tryAcquireExclusiveToken()}, on any thread.
+     * As {@link Permit#close()} on an exclusive permit, it happens-before the return of every
+     * later acquire, and lets in what waits: every reader queued meanwhile, else the next writer.
+     *
+     * @param token what {@code tryAcquireExclusiveToken()} returned
+     * @throws IllegalArgumentException if {@code token} is not an exclusive token (0, a shared
+     *         token, or not a token); nothing changes
+     * @throws IllegalStateException if the permit of this token is not held: the token was
+     *         already released, or it is another semaphore's; nothing changes
+     */
+    public void releaseExclusive(long token) {
+        if ((token & ~STAMP) != EXCLUSIVE) {
+            throw new IllegalArgumentException(badExclusiveTokenMessage(token));
+        }
+        releaseExclusive(token & STAMP, true);
+    }
+
     private Permit tryExclusivePermit() {
+        long n = tryExclusive();
+        return n == 0L ? null : new Permit(this, exclusiveWhere(n));
+    }
+
+    /** Permit.where of the exclusive permit granted by word {@code n}: its stamp, below WORD. */
+    private static int exclusiveWhere(long n) {
+        return (int) (n >>> 40) | Integer.MIN_VALUE;
+    }
+
+    /** Whether Permit.where denotes the exclusive permit. */
+    static boolean isExclusiveWhere(int where) {
+        return where < WORD;
+    }
+
+    /**
+     * Tries to take the exclusive permit without queueing; returns the word that granted it
+     * (EXCLUSIVE set, its STAMP the grant's), or 0 if it is not free.
+     */
+    private long tryExclusive() {
         for (;;) {
             long s = state;
-            if ((s & ~INFLATED) != 0) {
-                return null;
+            if ((s & ~(INFLATED | STAMP)) != 0) {
+                return 0L;
             }
-            if (s == 0) {
-                if (STATE.compareAndSet(this, 0L, EXCLUSIVE)) {
-                    return new Permit(this, EXCLUSIVE_PERMIT);
+            if ((s & INFLATED) == 0) {
+                long n = (s + STAMP_UNIT) | EXCLUSIVE;
+                if (STATE.compareAndSet(this, s, n)) {
+                    return n;
                 }
                 continue;
             }
@@ -408,7 +498,7 @@ public final class RwSemaphore {
             // claim sees TENTATIVE and waits for the outcome instead of failing.
             Aux a = aux;
             if (cellSum(a) != 0) {
-                return null;
+                return 0L;
             }
             if (!STATE.compareAndSet(this, s, s | TENTATIVE)) {
                 continue;
@@ -420,17 +510,17 @@ public final class RwSemaphore {
                 t = state;
                 n = t & ~TENTATIVE;
                 if (free && (t & KILLING) == 0) {
-                    n |= EXCLUSIVE;
+                    n = (n + STAMP_UNIT) | EXCLUSIVE;
                 }
             } while (!STATE.compareAndSet(this, t, n));
             if ((n & EXCLUSIVE) != 0) {
-                return new Permit(this, EXCLUSIVE_PERMIT);
+                return n;
             }
             // Backed out: whoever queued or began killing while we scanned was not served.
             if ((n & (DRAIN_WAITED | READER_QUEUED)) != 0) {
                 signal(a);
             }
-            return null;
+            return 0L;
         }
     }
 
@@ -648,6 +738,9 @@ public final class RwSemaphore {
             // set WRITER_WAITING (or a killer KILLING, a try-writer TENTATIVE) before it is seen
             // here; one that sets it after will sum the cells after our add and see us.
             long s = state;
+            if ((s & (BLOCKS_READERS | TENTATIVE)) == 0) {
+                return c;                  // the common case first: one test
+            }
             if ((s & BLOCKS_READERS) != 0) {
                 CELLS.getAndAdd(cells, at, -1L);
                 // Back-out: a writer or killer may have summed the cells with our add in them.
@@ -655,9 +748,6 @@ public final class RwSemaphore {
                     signal(a);
                 }
                 return (s & KILLING) != 0 ? KILLED : BLOCKED;
-            }
-            if ((s & TENTATIVE) == 0) {
-                return c;
             }
             // A tryAcquireExclusive() is scanning: its outcome decides ours, in a few steps.
             if (spins < 64) {
@@ -712,12 +802,13 @@ public final class RwSemaphore {
 
     /** Undoes the count of a permit counted at {@code where}. */
     void release(int where) {
-        if (where == EXCLUSIVE_PERMIT) {
-            releaseExclusive();
+        if (where < WORD) {
+            releaseExclusive(stampOf(where), false);
         } else if (where == WORD) {
             releaseWord();
         } else {
-            releaseCell(where);
+            Aux a = aux;
+            releaseCell(a, a.cells, where);
         }
     }
 
@@ -738,18 +829,23 @@ public final class RwSemaphore {
         }
     }
 
-    private void releaseCell(int c) {
-        Aux a = aux;
-        long[] cells = a.cells;
+    private void releaseCell(Aux a, long[] cells, int c) {
         int at = (c + 1) * STRIDE;
+        // A CAS loop, never a blind decrement: a cell must not go below zero even when a permit
+        // is released twice, or a writer's sum could add a reader's +1 in one cell to a -1 in
+        // another, get zero, and enter under the reader. The first CAS guesses 1 (this permit
+        // alone in its cell, the common case) so that no load precedes it; a wrong guess costs
+        // one failed CAS, which returns the count to retry with.
+        long v = 1L;
         for (;;) {
-            long v = (long) CELLS.getVolatile(cells, at);
-            if (v <= 0) {
-                throw new IllegalStateException(overReleaseMessage());
-            }
-            if (CELLS.compareAndSet(cells, at, v, v - 1)) {
+            long w = (long) CELLS.compareAndExchange(cells, at, v, v - 1);
+            if (w == v) {
                 break;
             }
+            if (w <= 0) {
+                throw new IllegalStateException(overReleaseMessage());
+            }
+            v = w;
         }
         // Our decrement precedes this read. A writer that sets WRITER_WAITING after it sums the
         // cells after our decrement; one that set it before is seen here, and we re-run dispatch.
@@ -758,11 +854,28 @@ public final class RwSemaphore {
         }
     }
 
-    private void releaseExclusive() {
+    private static long stampOf(int exclusiveWhere) {
+        return ((long) exclusiveWhere & 0xFF_FFFFL) << 40;
+    }
+
+    /** Whether word {@code s} has the exclusive permit granted with {@code stamp} (STAMP bits). */
+    private static boolean heldWith(long s, long stamp) {
+        return (s & EXCLUSIVE) != 0 && (s & STAMP) == stamp;
+    }
+
+    /**
+     * Releases the exclusive permit of the grant {@code stamp} (STAMP bits; see "Stamps and
+     * tokens"); if that grant is not held (released already), throws and changes nothing.
+     */
+    private void releaseExclusive(long stamp, boolean token) {
         for (;;) {
+            // The stamp is checked on the word that the CAS below replaces: if another release
+            // and a new grant come in between, the CAS fails and the next round sees their stamp.
+            // So of racing releases of one grant (a permit closed twice at once, a token released
+            // twice) exactly one succeeds.
             long s = state;
-            if ((s & EXCLUSIVE) == 0) {
-                throw new IllegalStateException(overReleaseMessage());
+            if (!heldWith(s, stamp)) {
+                throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
@@ -773,24 +886,33 @@ public final class RwSemaphore {
         }
         Aux a = aux;                       // waiter bits are set only after aux exists
         Waiter fired;
+        boolean held;
         a.lock.lock();
         try {
-            endWritePhase(a, 0);
+            held = endWritePhase(a, 0, stamp);
             dispatch(a);
             fired = a.takeFired();
         } finally {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
+        }
     }
 
     /**
-     * Under the lock: clears EXCLUSIVE, adds {@code extra} shared permits to the word, and admits
-     * every queued reader in the same step (the end of a write phase).
+     * Under the lock: if the grant {@code stamp} holds the exclusive permit, clears EXCLUSIVE,
+     * adds {@code extra} shared permits to the word, and admits every queued reader in the same
+     * step (the end of a write phase); otherwise (a racing release of the same grant came
+     * first) changes nothing and returns false.
      */
-    private void endWritePhase(Aux a, int extra) {
+    private boolean endWritePhase(Aux a, int extra, long stamp) {
         for (;;) {
             long s = state;
+            if (!heldWith(s, stamp)) {
+                return false;
+            }
             int queued = (s & KILLING) != 0 ? 0 : a.readers.size();
             long n = (s & ~EXCLUSIVE) + extra + queued;
             if (queued > 0) {
@@ -800,17 +922,18 @@ public final class RwSemaphore {
                 if (queued > 0) {
                     grantAllReaders(a);
                 }
-                return;
+                return true;
             }
         }
     }
 
-    /** Implements {@link Permit#downgrade()}; the caller held the exclusive permit. */
-    Permit downgrade() {
+    /** Implements {@link Permit#downgrade()} of the exclusive permit counted at {@code where}. */
+    Permit downgrade(int where) {
+        long stamp = stampOf(where);
         for (;;) {
             long s = state;
-            if ((s & EXCLUSIVE) == 0) {
-                throw new IllegalStateException("downgrade of " + this + " without the exclusive permit");
+            if (!heldWith(s, stamp)) {
+                throw new IllegalStateException(notHeldMessage("downgrade"));
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
@@ -821,26 +944,36 @@ public final class RwSemaphore {
         }
         Aux a = aux;
         Waiter fired;
+        boolean held;
         a.lock.lock();
         try {
-            endWritePhase(a, 1);
+            held = endWritePhase(a, 1, stamp);
             dispatch(a);
             fired = a.takeFired();
         } finally {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(notHeldMessage("downgrade"));
+        }
         return new Permit(this, WORD);
     }
 
-    /** Implements {@link Permit#kill()}; the caller held the exclusive permit. */
-    void killHeld() {
+    /** Implements {@link Permit#kill()} with the exclusive permit counted at {@code where}. */
+    void killHeld(int where) {
+        long stamp = stampOf(where);
         Aux a = aux();
         Waiter fired;
+        boolean held = true;
         a.lock.lock();
         try {
             for (;;) {
                 long s = state;
+                if (!heldWith(s, stamp)) {
+                    held = false;          // released already by a racing close of the handle
+                    break;
+                }
                 // With the exclusive permit held no shared permit exists: dead at once.
                 if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) | KILLING | DEAD)) {
                     break;
@@ -852,6 +985,9 @@ public final class RwSemaphore {
             a.lock.unlock();
         }
         wake(fired);
+        if (!held) {
+            throw new IllegalStateException(notHeldMessage("kill with"));
+        }
     }
 
     /** Takes the lock and re-runs dispatch(): a reader left, or a try-writer backed out. */
@@ -908,13 +1044,13 @@ public final class RwSemaphore {
                 if ((s & READERS) != 0 || cellSum(a) != 0) {
                     return;                // the last reader to leave re-runs us
                 }
-                long g = s | EXCLUSIVE;
+                long g = (s + STAMP_UNIT) | EXCLUSIVE;
                 if (a.writers.size() == 1) {
                     g &= ~WRITER_WAITING;
                 }
                 if (STATE.compareAndSet(this, s, g)) {
                     a.writers.pollFirst();
-                    a.fire(w, new Permit(this, EXCLUSIVE_PERMIT));
+                    a.fire(w, new Permit(this, exclusiveWhere(g)));
                     return;
                 }
                 continue;
@@ -1218,8 +1354,22 @@ public final class RwSemaphore {
         return new IllegalStateException(this + " is killed: nothing can be acquired any more");
     }
 
+    private String notHeldMessage(String op) {
+        return "cannot " + op + " an exclusive permit of " + this + " that was released (closed twice at once?)";
+    }
+
     private String overReleaseMessage() {
         return "a permit or token of " + this + " was released more often than acquired";
+    }
+
+    private String badExclusiveTokenMessage(long token) {
+        return "0x" + Long.toHexString(token) + " is not an exclusive token (releaseShared() takes shared"
+                + " tokens; 0 means tryAcquireExclusiveToken() failed)";
+    }
+
+    private String staleTokenMessage(long token) {
+        return "exclusive token 0x" + Long.toHexString(token) + " does not hold " + this
+                + " (released already, or another semaphore's)";
     }
 
     private String badTokenMessage(long token) {

@@ -404,6 +404,9 @@ class RwSemaphoreTest {
                 }
             }
         });
+        // Start the reader only once the writer waits: started earlier, on a loaded machine it
+        // could get its permit before the writer's first try and never queue.
+        Threads.await(s::isWriterWaiting, "writer waiting");
         var reader = Threads.start("reader", s::acquireShared);
         Threads.await(() -> s.queued(false) == 1, "reader queued behind the writer");
         readerQueued.countDown();
@@ -564,6 +567,213 @@ class RwSemaphoreTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Exclusive tokens
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void exclusiveTokenExcludesEveryoneAndReleasesOnAnyThread(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        long t = s.tryAcquireExclusiveToken();
+        assertTrue(t != 0L);
+        assertNull(s.tryAcquireShared(), "a reader got in under an exclusive token");
+        assertEquals(0L, s.tryAcquireSharedToken());
+        assertNull(s.tryAcquireExclusive(), "two writers at once");
+        assertEquals(0L, s.tryAcquireExclusiveToken());
+        Threads.start("releaser", () -> { s.releaseExclusive(t); return null; }).join();
+        Permit r = s.tryAcquireShared();
+        assertNotNull(r);
+        r.close();
+        long again = s.tryAcquireExclusiveToken();
+        assertTrue(again != 0L);
+        assertTrue(again != t, "a new grant must carry a new stamp");
+        s.releaseExclusive(again);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void exclusiveTokenFailsWhileAnyPermitIsHeldOrQueuedAndLeavesNoTrace(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        Permit shared = Threads.start("reader", s::acquireShared).join();   // held, its thread gone
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "a writer got in while a shared permit was open");
+        assertFalse(s.isWriterWaiting(), "a failed try left a writer bit");
+        Permit r2 = s.tryAcquireShared();
+        assertNotNull(r2, "a failed exclusive try held readers back");
+        r2.close();
+        CompletableFuture<Permit> queued = s.acquireExclusiveAsync();
+        shared.close();
+        Permit w = queued.getNow(null);
+        assertNotNull(w);
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "took the permit from the granted writer");
+        CompletableFuture<Permit> reader = s.acquireSharedAsync();
+        w.close();
+        Permit r3 = reader.getNow(null);
+        assertNotNull(r3);
+        CompletableFuture<Permit> writer = s.acquireExclusiveAsync();
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "overtook a queued writer");
+        r3.close();                        // grants the queued writer
+        assertEquals(0L, s.tryAcquireExclusiveToken());
+        writer.join().close();
+        s.kill();
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "a dead semaphore granted a token");
+    }
+
+    /** Phase-fair as the Permit form: the release lets in every queued reader before a queued writer. */
+    @Test
+    void exclusiveTokenReleaseAdmitsQueuedReadersThenTheQueuedWriter() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        long t = s.tryAcquireExclusiveToken();
+        var r1 = Threads.start("r1", s::acquireShared);
+        Threads.await(() -> s.queued(false) == 1, "r1 queued");
+        var w2 = Threads.start("w2", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "w2 queued");
+        CompletableFuture<Permit> r2 = s.acquireSharedAsync();
+        assertEquals(2, s.queued(false));
+        s.releaseExclusive(t);
+        Permit p1 = r1.join();
+        Permit p2 = r2.getNow(null);
+        assertNotNull(p2, "the release did not admit every queued reader");
+        assertFalse(w2.isDone());
+        p1.close();
+        p2.close();
+        w2.join().close();
+        assertNotNull(s.tryAcquireShared());
+    }
+
+    @Test
+    void exclusiveTokenReleaseHappensBeforeTheNextAcquire() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        int[] data = new int[1];
+        long t = s.tryAcquireExclusiveToken();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "writer queued");
+        Threads.start("completion", () -> { data[0] = 42; s.releaseExclusive(t); return null; }).join();
+        Permit w = writer.join();
+        assertEquals(42, data[0]);
+        w.close();
+    }
+
+    @Test
+    void killWaitsForAnExclusiveToken() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        long t = s.tryAcquireExclusiveToken();
+        var killer = Threads.start("killer", () -> { s.kill(); return null; });
+        Threads.await(s::isKilled, "kill began");
+        assertFalse(s.isDead(), "dead while an exclusive token was held");
+        s.releaseExclusive(t);
+        killer.join();
+        assertTrue(s.isDead());
+        assertThrows(IllegalStateException.class, () -> s.releaseExclusive(t), "released on a dead semaphore");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void badExclusiveTokensAreRejectedAndChangeNothing(boolean inflated) throws Exception {
+        RwSemaphore s = semaphore(inflated);
+        long shared = s.tryAcquireSharedToken();
+        assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(shared), "a shared token");
+        assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(0L), "a failed try's 0");
+        assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(-1L), "garbage");
+        assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(1L << 40), "a stamp without the tag");
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "a rejected release changed the shared count");
+        s.releaseShared(shared);
+        long t = s.tryAcquireExclusiveToken();
+        assertThrows(IllegalArgumentException.class, () -> s.releaseShared(t), "releaseShared of an exclusive token");
+        assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(t | 1L), "a tampered token");
+        assertNull(s.tryAcquireShared(), "a rejected release let a reader in");
+        s.releaseExclusive(t);
+        assertNotNull(s.tryAcquireShared());
+    }
+
+    /**
+     * The stamp: a token released twice, or released after another writer got the permit, must
+     * not release that writer's permit — that would break exclusion.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void staleExclusiveTokenIsRefusedAndDoesNotReleaseTheNextWriter(boolean inflated) {
+        RwSemaphore s = semaphore(inflated);
+        long t = s.tryAcquireExclusiveToken();
+        s.releaseExclusive(t);
+        assertThrows(IllegalStateException.class, () -> s.releaseExclusive(t), "released twice");
+        long next = s.tryAcquireExclusiveToken();
+        assertThrows(IllegalStateException.class, () -> s.releaseExclusive(t), "stale token, token holder");
+        assertNull(s.tryAcquireShared(), "a stale token released the next writer's token");
+        s.releaseExclusive(next);
+        Permit p = s.tryAcquireExclusive();
+        assertThrows(IllegalStateException.class, () -> s.releaseExclusive(next), "stale token, permit holder");
+        assertNull(s.tryAcquireShared(), "a stale token released the next writer's permit");
+        p.close();
+        Permit q = s.acquireExclusiveUninterruptibly();
+        assertThrows(IllegalStateException.class, () -> s.releaseExclusive(t));
+        q.close();
+        RwSemaphore other = RwSemaphore.create();
+        assertThrows(IllegalStateException.class, () -> other.releaseExclusive(next), "another semaphore's token");
+        assertNotNull(other.tryAcquireShared());
+    }
+
+    /**
+     * The stamp wraps within its 24 bits without carrying into the flags: after 2^24 grants the
+     * semaphore behaves as before (and, as documented, a token 2^24 grants old matches again).
+     */
+    @Test
+    @Timeout(300)
+    void exclusiveStampWrapsWithoutDisturbingTheState() throws Exception {
+        RwSemaphore s = semaphore(true);
+        long first = s.tryAcquireExclusiveToken();
+        s.releaseExclusive(first);
+        for (int i = 1; i < 1 << 24; i++) {
+            s.releaseExclusive(s.tryAcquireExclusiveToken());
+        }
+        long wrapped = s.tryAcquireExclusiveToken();
+        assertEquals(first, wrapped, "stamps repeat every 2^24 grants");
+        assertNull(s.tryAcquireShared());
+        s.releaseExclusive(wrapped);
+        assertTrue(s.isInflated());
+        assertFalse(s.isWriterWaiting());
+        assertFalse(s.isKilled());
+        Permit r = s.tryAcquireShared();
+        assertNotNull(r);
+        assertEquals(0L, s.tryAcquireExclusiveToken());
+        r.close();
+        assertTrue(s.toString().endsWith("[test, inflated]"), s.toString());
+    }
+
+    /**
+     * The point of the token form: an exclusive section allocates nothing (word and inflated).
+     * The best of a few rounds counts: a one-off allocation while the JIT replaces the loop's
+     * code is not per operation (one allocated object per section would be 3 MB a round).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void exclusiveTokenSectionDoesNotAllocate(boolean inflated) throws Exception {
+        Object bean = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        RwSemaphore s = semaphore(inflated);
+        int ops = 200_000;
+        long sink = 0;
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {       // round 0 warms up: the JIT compiles the paths
+            long base0 = (Long) allocated.invoke(bean);
+            long base1 = (Long) allocated.invoke(bean);
+            long overhead = base1 - base0;             // what one measurement costs by itself
+            long start = (Long) allocated.invoke(bean);
+            for (int i = 0; i < ops; i++) {
+                long t = s.tryAcquireExclusiveToken();
+                sink += t;
+                s.releaseExclusive(t);
+            }
+            long used = (Long) allocated.invoke(bean) - start - overhead;
+            if (round > 0) {
+                best = Math.min(best, used);
+            }
+        }
+        assertTrue(sink != 0L);
+        assertTrue(best < 1024, best + " bytes allocated by " + ops + " exclusive token sections");
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Bad input
 
     @Test
@@ -577,6 +787,59 @@ class RwSemaphoreTest {
         b.close();
         Permit w = s.tryAcquireExclusive();
         assertThrows(IllegalStateException.class, () -> { w.close(); w.close(); });
+        assertNotNull(s.tryAcquireExclusive());
+    }
+
+    /**
+     * The exclusive Permit's close() has no CAS of its own: the semaphore's CAS on the grant's
+     * stamp decides which of racing closes releases. Exactly one must, every time, and a late
+     * close must not release the next writer's permit.
+     */
+    @Test
+    void exclusivePermitClosedOnTwoThreadsAtOnceReleasesOnce() throws Exception {
+        RwSemaphore s = RwSemaphore.create();
+        for (int i = 0; i < 2000; i++) {
+            Permit w = s.tryAcquireExclusive();
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicLong released = new AtomicLong();
+            java.util.concurrent.Callable<Void> close = () -> {
+                go.await();
+                try {
+                    w.close();
+                    released.incrementAndGet();
+                } catch (IllegalStateException e) {
+                    // the other close released it
+                }
+                return null;
+            };
+            var a = Threads.start("closer-a", close);
+            var b = Threads.start("closer-b", close);
+            go.countDown();
+            a.join();
+            b.join();
+            assertEquals(1, released.get(), "closes that released one exclusive permit (iteration " + i + ")");
+            assertFalse(w.isOpen());
+        }
+        Permit next = s.tryAcquireExclusive();
+        assertNotNull(next);
+        Permit stale = s.tryAcquireShared();
+        assertNull(stale);
+        next.close();
+    }
+
+    @Test
+    void releasedExclusiveHandleCannotReleaseDowngradeOrKillTheNextWriter() {
+        RwSemaphore s = RwSemaphore.create();
+        Permit old = s.acquireExclusiveUninterruptibly();
+        old.close();
+        Permit next = s.acquireExclusiveUninterruptibly();
+        assertThrows(IllegalStateException.class, old::close);
+        assertThrows(IllegalStateException.class, old::downgrade);
+        assertThrows(IllegalStateException.class, old::kill);
+        assertFalse(s.isKilled(), "a closed handle killed the semaphore");
+        assertNull(s.tryAcquireShared(), "a closed handle released the next writer");
+        Permit r = next.downgrade();
+        r.close();
         assertNotNull(s.tryAcquireExclusive());
     }
 

@@ -338,4 +338,31 @@ class RwSemaphoreValidationTest {
         assertEquals(1, cycles.size(), () -> "reports: " + reports);
         assertTrue(cycles.get(0).message().contains("'writes'") && cycles.get(0).message().contains("'freeze'"));
     }
+
+    /**
+     * Token forms are untracked (as downRead/upRead): an exclusive token released on another
+     * thread, or held while another lock is taken, reports nothing. The exclusive Permit, whose
+     * close no longer CASes the permit, still reports its release exactly once: after it is
+     * closed on another thread the same A-then-B order raises no cycle and no second release.
+     */
+    @Test
+    void tokensAreUntrackedAndExclusivePermitReleasesAreStillSeen() throws Exception {
+        RwSemaphore a = RwSemaphore.create("token-a");
+        RwSemaphore b = RwSemaphore.create("token-b");
+        long t = a.tryAcquireExclusiveToken();
+        try (Permit p = b.acquireExclusiveUninterruptibly()) {
+            assertTrue(p.isOpen());
+        }
+        onThread("token releaser", () -> a.releaseExclusive(t));
+        long r = b.tryAcquireSharedToken();
+        b.releaseShared(r);
+        assertEquals(List.of(), reports);
+        Permit w = a.acquireExclusiveUninterruptibly();
+        onThread("closer", w::close);
+        try (Permit pb = b.acquireExclusiveUninterruptibly();
+             Permit pa = a.acquireExclusiveUninterruptibly()) {
+            assertTrue(pb.isOpen() && pa.isOpen());
+        }
+        assertEquals(List.of(), reports, "a closed exclusive permit still counted as held, or a token tracked");
+    }
 }

@@ -112,6 +112,47 @@ public final class RwSemaphoreTests {
             anomaly[0] = bad;
             return 1;
         }
+
+        /** As {@link #shared}, with the token form ({@code tryAcquireSharedToken/releaseShared}). */
+        final int sharedToken(int[] anomaly) {
+            long t = sem.tryAcquireSharedToken();
+            if (t == 0L) {
+                return 0;
+            }
+            readerIn = 1;
+            int bad = writerIn;
+            int x = a;
+            int y = b;
+            if (x != y) {
+                bad = 1;
+            }
+            readerIn = 0;
+            sem.releaseShared(t);
+            anomaly[0] = bad;
+            return 1;
+        }
+
+        /** As {@link #exclusive}, with the token form ({@code tryAcquireExclusiveToken/releaseExclusive}). */
+        final int exclusiveToken(int[] anomaly) {
+            long t = sem.tryAcquireExclusiveToken();
+            if (t == 0L) {
+                return 0;
+            }
+            int bad = writerIn | readerIn;
+            writerIn = 1;
+            bad |= readerIn;
+            int x = a;
+            int y = b;
+            if (x != y) {
+                bad = 1;
+            }
+            a = x + 1;
+            b = y + 1;
+            writerIn = 0;
+            sem.releaseExclusive(t);
+            anomaly[0] = bad;
+            return 1;
+        }
     }
 
     /**
@@ -321,6 +362,249 @@ public final class RwSemaphoreTests {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Exclusion and no spurious failure, token forms
+
+    /**
+     * As {@link SharedVsExclusive} with both token forms: tryAcquireSharedToken() against
+     * tryAcquireExclusiveToken(), whose grant also bumps the stamp in the word.
+     */
+    @JCStressTest
+    @Description("actor1 tryAcquireSharedToken() { readerIn = 1; read writerIn, a, b }; "
+            + "actor2 tryAcquireExclusiveToken() { writerIn = 1; read readerIn; a++, b++ }")
+    @Outcome(id = "1, 0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The reader acquired first (or alone); the exclusive try found it and failed.")
+    @Outcome(id = "0, 1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The writer acquired first; the shared try found it and failed.")
+    @Outcome(id = "1, 1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "One section ended before the other began: both succeeded, one after the other.")
+    @Outcome(id = "0, 0, 0, 0", expect = Expect.FORBIDDEN,
+            desc = "Both tries failed: each can only fail because the other held: a spurious failure.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "A holder saw the other side inside (r3: reader saw the writer or a torn pair; r4: writer "
+                    + "saw the reader): a shared and an exclusive token held at once.")
+    @State
+    public static class SharedTokenVsExclusiveToken extends Pair {
+        public SharedTokenVsExclusiveToken() {
+            super(RwSemaphore.create());
+        }
+
+        @Actor
+        public void reader(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r1 = sharedToken(bad);
+            r.r3 = bad[0];
+        }
+
+        @Actor
+        public void writer(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r2 = exclusiveToken(bad);
+            r.r4 = bad[0];
+        }
+    }
+
+    /**
+     * As {@link SharedTokenVsExclusiveToken} on an inflated semaphore: the shared token counts in
+     * a reader cell, the exclusive token try claims TENTATIVE and sums the cells.
+     */
+    @JCStressTest
+    @Description("inflated: actor1 tryAcquireSharedToken() { readerIn = 1; read writerIn, a, b }; "
+            + "actor2 tryAcquireExclusiveToken() { writerIn = 1; read readerIn; a++, b++ }")
+    @Outcome(id = "1, 0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The reader's cell add came first; the exclusive try's sum saw it and backed out.")
+    @Outcome(id = "0, 1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The writer claimed the word first; the reader saw EXCLUSIVE and backed out.")
+    @Outcome(id = "1, 1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "One section ended before the other began.")
+    @Outcome(id = "0, 0, 0, 0", expect = Expect.FORBIDDEN,
+            desc = "Both failed: the reader saw TENTATIVE and failed instead of waiting for the outcome, "
+                    + "or the writer backed out of a sum that included a reader that then backed out too.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "A holder saw the other side inside: the TENTATIVE scan missed a reader's cell add, or "
+                    + "the reader missed TENTATIVE/EXCLUSIVE (Dekker broken).")
+    @State
+    public static class SharedTokenVsExclusiveTokenInflated extends Pair {
+        public SharedTokenVsExclusiveTokenInflated() {
+            super(InflatedPool.take());
+        }
+
+        @Actor
+        public void reader(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r1 = sharedToken(bad);
+            r.r3 = bad[0];
+        }
+
+        @Actor
+        public void writer(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r2 = exclusiveToken(bad);
+            r.r4 = bad[0];
+        }
+
+        @Arbiter
+        public void recycle() {
+            InflatedPool.give(sem);
+        }
+    }
+
+    /** tryAcquireExclusiveToken() against tryAcquireExclusive() (a Permit), with a plain counter pair. */
+    @JCStressTest
+    @Description("actor1 tryAcquireExclusiveToken(), actor2 tryAcquireExclusive(), each { writerIn check; "
+            + "a++, b++ }; arbiter checks a == b == successes")
+    @Outcome(id = "1, 0, 0, 0", expect = Expect.ACCEPTABLE, desc = "The token won; the permit try found it held.")
+    @Outcome(id = "0, 1, 0, 0", expect = Expect.ACCEPTABLE, desc = "The permit won; the token try found it held.")
+    @Outcome(id = "1, 1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "One section ended before the other began; both increments landed.")
+    @Outcome(id = "0, 0, 0, 0", expect = Expect.FORBIDDEN,
+            desc = "Both failed though each can only fail while the other holds: a spurious failure.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "Two exclusive holders at once (one saw the other inside, or a lost or torn increment "
+                    + "seen by the arbiter), or a release refused its own token.")
+    @State
+    public static class ExclusiveTokenVsExclusive extends Pair {
+        public ExclusiveTokenVsExclusive() {
+            super(RwSemaphore.create());
+        }
+
+        @Actor
+        public void token(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r1 = exclusiveToken(bad);
+            r.r3 = bad[0];
+        }
+
+        @Actor
+        public void permit(IIII_Result r) {
+            int[] bad = new int[1];
+            r.r2 = exclusive(bad);
+            r.r4 = bad[0];
+        }
+
+        @Arbiter
+        public void check(IIII_Result r) {
+            if (a != r.r1 + r.r2 || b != a) {
+                r.r3 = 1;
+            }
+        }
+    }
+
+    /**
+     * A stale exclusive token (taken and released in the state constructor) is released again
+     * while actor1 takes the permit afresh: the stamp must make the stale release fail whether it
+     * comes before, during or after actor1's hold, so it never ends actor1's section under it
+     * (actor2 then probes with a shared section).
+     */
+    @JCStressTest
+    @Description("ctor: t = tryAcquireExclusiveToken(); releaseExclusive(t); actor1: tryAcquireExclusiveToken() "
+            + "{ writerIn = 1; a++, b++ }; actor2: releaseExclusive(t) (must throw); tryAcquireShared() { read }")
+    @Outcome(id = "1, 0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor1 held and released; the stale release was refused; the reader saw no overlap.")
+    @Outcome(id = "0, 0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor2's shared section held while actor1 tried: actor1 failed; the stale release was refused.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "r2 = 1: the stale token released a permit (actor1's, or none); r3 = 1: actor1's own release "
+                    + "was refused or it saw someone inside; r4 = 1: the reader got in under actor1.")
+    @State
+    public static class StaleExclusiveToken extends Pair {
+        final long stale;
+
+        public StaleExclusiveToken() {
+            super(RwSemaphore.create());
+            stale = sem.tryAcquireExclusiveToken();
+            sem.releaseExclusive(stale);
+        }
+
+        @Actor
+        public void writer(IIII_Result r) {
+            int[] bad = new int[1];
+            try {
+                r.r1 = exclusiveToken(bad);
+            } catch (IllegalStateException e) {
+                bad[0] = 1;
+            }
+            r.r3 = bad[0];
+        }
+
+        @Actor
+        public void staleReleaser(IIII_Result r) {
+            try {
+                sem.releaseExclusive(stale);
+                r.r2 = 1;
+            } catch (IllegalStateException e) {
+                r.r2 = 0;
+            }
+            int[] bad = new int[1];
+            shared(bad);
+            r.r4 = bad[0];
+        }
+    }
+
+    /**
+     * The same exclusive Permit closed by both actors at once (a misuse that must not break
+     * exclusion). Its close() has no CAS of its own: the semaphore's CAS on the grant's stamp
+     * decides, so exactly one close may release. actor2 then takes the permit afresh and, while
+     * holding it, probes with a shared try: actor1's losing close must not release the new grant.
+     */
+    @JCStressTest
+    @Description("ctor: p = tryAcquireExclusive(); actor1: p.close(); actor2: p.close(); q = tryAcquireExclusive() "
+            + "{ r4 = tryAcquireShared() != null; q.close() }; r1/r2: whose close released")
+    @Outcome(id = "1, 0, 1, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor1's close released; actor2's threw; actor2 then held the permit alone.")
+    @Outcome(id = "0, 1, 1, 0", expect = Expect.ACCEPTABLE,
+            desc = "actor2's close released; actor1's threw (before or after actor2's new grant) and released "
+                    + "nothing.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "Both closes released or neither (r1 + r2 != 1); the fresh exclusive try failed (r3 = 0) or the "
+                    + "semaphore was not free afterwards (r3 = 2); or a reader got in under actor2's new grant (r4 = 1): "
+                    + "the losing close released it.")
+    @State
+    public static class ExclusivePermitClosedTwiceAtOnce {
+        final RwSemaphore sem = RwSemaphore.create();
+        final Permit p = sem.tryAcquireExclusive();
+
+        @Actor
+        public void closer(IIII_Result r) {
+            try {
+                p.close();
+                r.r1 = 1;
+            } catch (IllegalStateException e) {
+                r.r1 = 0;
+            }
+        }
+
+        @Actor
+        public void closerThenWriter(IIII_Result r) {
+            try {
+                p.close();
+                r.r2 = 1;
+            } catch (IllegalStateException e) {
+                r.r2 = 0;
+            }
+            Permit q = sem.tryAcquireExclusive();
+            if (q != null) {
+                r.r3 = 1;
+                Permit s = sem.tryAcquireShared();
+                if (s != null) {
+                    r.r4 = 1;
+                    s.close();
+                }
+                q.close();
+            }
+        }
+
+        @Arbiter
+        public void check(IIII_Result r) {
+            Permit w = sem.tryAcquireExclusive();
+            if (w == null) {
+                r.r3 = 2;
+            } else {
+                w.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Exclusion with a permit acquired in the state constructor and released by an actor
 
     /**
@@ -368,6 +652,55 @@ public final class RwSemaphoreTests {
                 r.r3 = 1;
                 r.r4 = a + b;
                 q.close();
+            }
+        }
+    }
+
+    /**
+     * As {@link HandOffExclusive} with the token forms: the exclusive token is taken in the state
+     * constructor and released by actor1 after its writes; releaseExclusive(token) must publish
+     * them to every later acquire.
+     */
+    @JCStressTest
+    @Description("ctor: t = tryAcquireExclusiveToken(); actor1: a = 1; b = 1; releaseExclusive(t); "
+            + "actor2: tryAcquireSharedToken() { r2 = a + b }; tryAcquireExclusiveToken() { r4 = a + b }")
+    @Outcome(id = "0, 0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "Both tries came before actor1 released the exclusive token: both failed.")
+    @Outcome(id = "0, 0, 1, 2", expect = Expect.ACCEPTABLE,
+            desc = "The shared try came before the release, the exclusive try after: it saw both writes.")
+    @Outcome(id = "1, 2, 1, 2", expect = Expect.ACCEPTABLE,
+            desc = "Both tries came after the release and saw both writes of the handed-off section.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "A token granted while the handed-off exclusive token was still held (a write missed or "
+                    + "torn: r2 or r4 below 2), a release that did not publish the section's writes, or an "
+                    + "exclusive try that failed after the shared token was released again (r1 = 1, r3 = 0).")
+    @State
+    public static class HandOffExclusiveToken {
+        final RwSemaphore sem = RwSemaphore.create();
+        final long w = sem.tryAcquireExclusiveToken();
+        int a;
+        int b;
+
+        @Actor
+        public void holder() {
+            a = 1;
+            b = 1;
+            sem.releaseExclusive(w);
+        }
+
+        @Actor
+        public void newcomer(IIII_Result r) {
+            long p = sem.tryAcquireSharedToken();
+            if (p != 0L) {
+                r.r1 = 1;
+                r.r2 = a + b;
+                sem.releaseShared(p);
+            }
+            long q = sem.tryAcquireExclusiveToken();
+            if (q != 0L) {
+                r.r3 = 1;
+                r.r4 = a + b;
+                sem.releaseExclusive(q);
             }
         }
     }
