@@ -22,7 +22,7 @@
 #       RwSemaphoreBenchmark shared side (rwsemTryPermit, rwsemAcquirePermit, rwsemToken at
 #       inflated=false/true; rwlRead, stampedRead, semaphore) at -t 1, 2, 4 with -prof gc.
 #   rwsem-exclusive.json                                                    (part "exclusive")
-#       Uncontended exclusive side (rwsemExclusive, rwsemTryExclusive, rwlWrite, stampedWrite) at
+#       Uncontended exclusive side (rwsemExclusive, rwsemTryExclusive, rwsemExclusiveToken, rwlWrite, stampedWrite) at
 #       -t 1 with -prof gc.
 #   rwsem-mix.json                                                          (part "mix")
 #       The 95/5 groups (mixRwsem, mixRwl, mixStamped): two threads each, set by @GroupThreads.
@@ -111,7 +111,7 @@ fi
 
 rw='dev\.quiesce\.jmh\.RwSemaphoreBenchmark\.'
 rw_shared="$rw(rwsemTryPermit|rwsemAcquirePermit|rwsemToken|rwlRead|stampedRead|semaphore)\$"
-rw_exclusive="$rw(rwsemExclusive|rwsemTryExclusive|rwlWrite|stampedWrite)\$"
+rw_exclusive="$rw(rwsemExclusive|rwsemTryExclusive|rwsemExclusiveToken|rwlWrite|stampedWrite)\$"
 rw_mix="$rw(mixRwsem|mixRwl|mixStamped)\$"
 
 load_now() { uptime | sed 's/.*load average: *//'; }
