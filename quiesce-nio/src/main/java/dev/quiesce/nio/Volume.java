@@ -179,6 +179,8 @@ public final class Volume implements Closeable {
     private final ConcurrentHashMap<Object, FileNode> dirty = new ConcurrentHashMap<>();
     private final Set<Path> dirtyDirectories = ConcurrentHashMap.newKeySet();
     private final Set<Closeable> channels = ConcurrentHashMap.newKeySet();
+    /** Held while marked files are forced (see forceDirty). */
+    private final ReentrantLock forceLock = new ReentrantLock();
 
     private volatile boolean closed;
 
@@ -910,6 +912,17 @@ public final class Volume implements Closeable {
      * back if forcing fails (see the notes).
      */
     private void forceDirty() throws IOException {
+        // One forcer at a time: a mark is removed before its file is forced, so a second syncFs()
+        // that found no mark must not return before the first one's force of that file is done.
+        forceLock.lock();
+        try {
+            forceMarked();
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    private void forceMarked() throws IOException {
         IOException failure = null;
         for (Object key : dirty.keySet()) {
             FileNode node = dirty.remove(key);
