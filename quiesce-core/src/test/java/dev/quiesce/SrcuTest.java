@@ -426,11 +426,22 @@ class SrcuTest {
         dep.get(30, TimeUnit.SECONDS);
         assertEquals("test-callbacks", dependentThread.get());
         assertFalse(dependentThread.get().startsWith(WORKER_PREFIX));
-        // b's completion task was queued on the (single-threaded) executor right after a's; the
-        // domain counts it as pending until it has run.
-        callbacks.submit(() -> { }).get(30, TimeUnit.SECONDS);
+        // b may need a later grace period than a, and the domain's worker hands its completion to
+        // the executor after that grace period ends, on its own time (not before synchronize()
+        // returns): until then close() refuses. Poll until the hand-over, with a generous deadline;
+        // the pending count must return to zero (a lost decrement would fail here).
         srcu.synchronize();
-        srcu.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (;;) {
+            try {
+                srcu.close();
+                break;
+            } catch (IllegalStateException pending) {
+                assertTrue(pending.getMessage().contains("synchronizeAsync()"), pending.getMessage());
+                assertTrue(System.nanoTime() < deadline, "b's completion was never handed over: " + pending);
+                callbacks.submit(() -> { }).get(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** With the default executor too, dependents never run on the grace-period worker. */
