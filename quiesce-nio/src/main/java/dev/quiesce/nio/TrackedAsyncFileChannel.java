@@ -103,16 +103,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
 
     @Override
     public AsynchronousFileChannel truncate(long size) throws IOException {
-        if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size);
-        }
-        if (!isOpen()) {
-            throw new ClosedChannelException();
-        }
-        if (node == null) {
-            throw new NonWritableChannelException();
-        }
-        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
+        volume.truncateChannel(node, path, size, isOpen(), waits, () -> plain.truncate(size));
         return this;
     }
 

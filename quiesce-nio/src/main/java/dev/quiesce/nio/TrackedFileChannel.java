@@ -107,16 +107,7 @@ final class TrackedFileChannel extends FileChannel {
 
     @Override
     public FileChannel truncate(long size) throws IOException {
-        if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size);
-        }
-        if (!isOpen()) {
-            throw new ClosedChannelException();
-        }
-        if (node == null) {
-            throw new NonWritableChannelException();
-        }
-        volume.truncateChannel(node, path, size, waits, () -> plain.truncate(size));
+        volume.truncateChannel(node, path, size, isOpen(), waits, () -> plain.truncate(size));
         return this;
     }
 

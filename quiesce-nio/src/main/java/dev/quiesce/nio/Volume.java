@@ -17,6 +17,7 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -243,11 +244,6 @@ public final class Volume implements Closeable {
      * @return the real path of the root directory
      */
     public Path directory() {
-        return root;
-    }
-
-    /** The root as a plain path of the default file system. */
-    Path rootReal() {
         return root;
     }
 
@@ -903,8 +899,15 @@ public final class Volume implements Closeable {
         }
     }
 
+    /**
+     * Marks a file for the next syncFs(), on every write's END: a read first, so a file written
+     * again and again is not re-put each time. A mark seen here is removed (if at all) after this
+     * read, and its file forced after the removal — after this write's data landed.
+     */
     void markDirty(FileNode node) {
-        dirty.put(node.key, node);
+        if (dirty.get(node.key) != node) {
+            dirty.put(node.key, node);
+        }
     }
 
     /**
@@ -1143,9 +1146,24 @@ public final class Volume implements Closeable {
                 (plain, node, append, p) -> new TrackedAsyncFileChannel(this, p, plain, node, append));
     }
 
-    /** A truncation through an open channel: {@code resize} runs under the file's exclusive permit. */
-    void truncateChannel(FileNode node, Path vpath, long size, CloseSignal channel, IoAction resize)
-            throws IOException {
+    /**
+     * A truncation through an open channel: refuses what the plain channel would refuse, then runs
+     * {@code resize} under the file's exclusive permit.
+     *
+     * @param node the file, or null when the channel was opened without WRITE or APPEND
+     * @param open whether the channel is open
+     */
+    void truncateChannel(FileNode node, Path vpath, long size, boolean open, CloseSignal channel,
+            IoAction resize) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        if (!open) {
+            throw new ClosedChannelException();
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
         Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, size, 0, null, true, channel);
         try {
             resize.run();

@@ -39,7 +39,7 @@ final class VolumeFileSystem extends FileSystem {
 
     /** {@code p} (a default-file-system path) made absolute against the volume root. */
     Path absolute(Path p) {
-        return volume.rootReal().resolve(p);
+        return volume.directory().resolve(p);
     }
 
     /**
@@ -50,8 +50,8 @@ final class VolumeFileSystem extends FileSystem {
      */
     Path real(Path p) throws FileSystemException {
         Path abs = absolute(unwrap(p)).normalize();
-        if (!abs.startsWith(volume.rootReal())) {
-            throw new FileSystemException(p.toString(), null, "outside the volume root " + volume.rootReal());
+        if (!abs.startsWith(volume.directory())) {
+            throw new FileSystemException(p.toString(), null, "outside the volume root " + volume.directory());
         }
         return abs;
     }
@@ -145,6 +145,6 @@ final class VolumeFileSystem extends FileSystem {
 
     @Override
     public String toString() {
-        return "Volume file system at " + volume.rootReal();
+        return "Volume file system at " + volume.directory();
     }
 }

@@ -42,6 +42,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
+import static dev.quiesce.nio.VolumeTesting.DEADLINE_S;
+import static dev.quiesce.nio.VolumeTesting.awaitParkedOrDone;
+import static dev.quiesce.nio.VolumeTesting.bytes;
+import static dev.quiesce.nio.VolumeTesting.get;
+import static dev.quiesce.nio.VolumeTesting.onThread;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -67,8 +72,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * says "Regression" and names the race or the path it caught.
  */
 class VolumeEdgeTest {
-
-    private static final long DEADLINE_S = 30;   // deadlock guard only
 
     @TempDir
     Path dir;
@@ -127,12 +130,6 @@ class VolumeEdgeTest {
         return ch;
     }
 
-    private static ByteBuffer bytes(int n, byte value) {
-        byte[] b = new byte[n];
-        Arrays.fill(b, value);
-        return ByteBuffer.wrap(b);
-    }
-
     private static byte[] filled(int n, byte value) {
         byte[] b = new byte[n];
         Arrays.fill(b, value);
@@ -148,41 +145,6 @@ class VolumeEdgeTest {
         return r;
     }
 
-    /** A thread running {@code body}; its result or failure lands in the returned future. */
-    private static <T> CompletableFuture<T> onThread(String name, ThrowingSupplier<T> body, Thread[] started) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(body.get());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, name);
-        started[0] = t;
-        t.start();
-        return result;
-    }
-
-    @FunctionalInterface
-    interface ThrowingSupplier<T> {
-        T get() throws Exception;
-    }
-
-    /** Polls until {@code t} parks or ends (a broken wait ends at once); a deadlock guard, not a timer. */
-    private static void awaitParkedOrDone(Thread t) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_S);
-        for (;;) {
-            Thread.State s = t.getState();
-            if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.TERMINATED) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(t.getName() + " neither parked nor ended: " + s);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     /** Polls {@code condition} until it holds; fails at the deadline. */
     private static void awaitTrue(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_S);
@@ -194,9 +156,6 @@ class VolumeEdgeTest {
         }
     }
 
-    private static <T> T get(Future<T> f) throws Exception {
-        return f.get(DEADLINE_S, TimeUnit.SECONDS);
-    }
 
     private static Throwable failureOf(Future<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> get(f));

@@ -1,6 +1,7 @@
 package dev.quiesce.nio;
 
 import dev.quiesce.Report;
+import dev.quiesce.nio.VolumeTesting.ThrowingSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.nio.file.ProviderMismatchException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +36,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.quiesce.nio.VolumeTesting.DEADLINE_S;
+import static dev.quiesce.nio.VolumeTesting.awaitParkedOrDone;
+import static dev.quiesce.nio.VolumeTesting.bytes;
+import static dev.quiesce.nio.VolumeTesting.get;
+import static dev.quiesce.nio.VolumeTesting.onThread;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -58,8 +62,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that the wait returned only after X ended.
  */
 class VolumeTest {
-
-    private static final long DEADLINE_S = 30;   // deadlock guard only
 
     @TempDir
     Path dir;
@@ -92,50 +94,6 @@ class VolumeTest {
         return ch;
     }
 
-    private static ByteBuffer bytes(int n, byte value) {
-        byte[] b = new byte[n];
-        Arrays.fill(b, value);
-        return ByteBuffer.wrap(b);
-    }
-
-    /** A thread running {@code body}; its result or failure lands in the returned future. */
-    private static <T> CompletableFuture<T> onThread(String name, ThrowingSupplier<T> body, Thread[] started) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(body.get());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, name);
-        started[0] = t;
-        t.start();
-        return result;
-    }
-
-    @FunctionalInterface
-    interface ThrowingSupplier<T> {
-        T get() throws Exception;
-    }
-
-    /** Polls until {@code t} parks or ends (a broken wait ends at once); a deadlock guard, not a timer. */
-    private static void awaitParkedOrDone(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_S);
-        for (;;) {
-            Thread.State s = t.getState();
-            if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.TERMINATED) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(t.getName() + " neither parked nor ended: " + s);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
-    private static <T> T get(Future<T> f) throws Exception {
-        return f.get(DEADLINE_S, TimeUnit.SECONDS);
-    }
 
     // --- syncFs ----------------------------------------------------------------------------------
 
