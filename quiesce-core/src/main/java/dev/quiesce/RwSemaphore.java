@@ -228,6 +228,10 @@ public final class RwSemaphore {
     private static final int TIMED = 2;
 
     private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
+    /** Whether a waiter spins before it parks: only with another processor to grant it. */
+    private static final boolean SPIN = Runtime.getRuntime().availableProcessors() > 1;
+    /** How long a waiter spins before it parks (see spinWhileWaiting()). */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
     private static final Settings DEFAULT_SETTINGS =
             new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log);
 
@@ -1203,6 +1207,11 @@ public final class RwSemaphore {
         boolean watchStall = node.kind != Waiter.READER;
         long stallStart = watchStall ? st.clock.getAsLong() : 0L;
         long slice = Math.max(st.stallNanos / 4, TimeUnit.MILLISECONDS.toNanos(1));
+        spinWhileWaiting(node, mode, deadline);
+        // From here on a grant must unpark us. Dekker with wake(): we write parking, then read
+        // status (the loop test); the granter writes status, then reads parking. Either it sees
+        // parking and unparks, or we see the grant and do not park.
+        node.parking = true;
         try {
             while (node.status == Waiter.WAITING) {
                 long park = Long.MAX_VALUE;
@@ -1242,6 +1251,28 @@ public final class RwSemaphore {
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Spins briefly before the first park: a grant usually comes from a thread running on another
+     * core within a few hundred nanoseconds (a reader's section ends, a writer's ends), and
+     * parking and unparking would cost tens of microseconds of scheduler latency both ways. Only
+     * the waiting thread itself is slowed: the granting thread's work is the same whether or not
+     * we spin (unparking a thread that is not parked is cheap). Returns at once on a single
+     * processor, when interrupted, or at the deadline; the caller's park loop does the rest.
+     */
+    private static void spinWhileWaiting(Waiter node, int mode, long deadline) {
+        if (!SPIN) {
+            return;
+        }
+        long start = System.nanoTime();
+        long end = mode == TIMED && deadline - start < SPIN_NANOS ? deadline : start + SPIN_NANOS;
+        for (int i = 1; node.status == Waiter.WAITING; i++) {
+            Thread.onSpinWait();
+            if ((i & 31) == 0 && (System.nanoTime() - end >= 0L || Thread.currentThread().isInterrupted())) {
+                return;
             }
         }
     }
@@ -1314,7 +1345,7 @@ public final class RwSemaphore {
                 } else {
                     w.future.completeExceptionally(killedError());
                 }
-            } else {
+            } else if (w.parking) {        // a spinning waiter sees its status without an unpark
                 LockSupport.unpark(w.thread);
             }
             w = next;
@@ -1519,6 +1550,8 @@ public final class RwSemaphore {
         /** Written before status becomes GRANTED. */
         Permit permit;
         volatile int status;
+        /** Set by the waiting thread once it has stopped spinning: from then on, wake() unparks it. */
+        volatile boolean parking;
         Waiter nextFired;
 
         Waiter(int kind, Thread thread, CompletableFuture<Permit> future) {
