@@ -63,7 +63,7 @@ public final class Revocable<T> {
 
     private final T resource;
     private final Consumer<? super T> release;
-    private final RwSemaphore gate = RwSemaphore.create("revocable");
+    private final RwSemaphore gate = RwSemaphore.createFenced("revocable");
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile int releaseClaimed;
 

@@ -65,8 +65,8 @@ import java.util.function.LongSupplier;
  * Then the semaphore is dead, for ever: {@code try} forms (timed ones included) return null,
  * blocking acquires throw {@link IllegalStateException}, async acquires complete exceptionally
  * with it. {@code kill()} is uninterruptible, like {@code close()}; a second call returns once the
- * semaphore is dead; {@link #kill(long, TimeUnit)} returning false leaves it killing (it dies when
- * the last permit is released). {@link Permit#kill()} kills it while holding the exclusive
+ * semaphore is dead; {@link #kill(long, TimeUnit)} returning false leaves it killing (a later
+ * {@code kill()} returns once the last permit is released). {@link Permit#kill()} kills it while holding the exclusive
  * permit, so that it dies without its writer ever releasing.
  *
  * <h2>Footprint and inflation</h2>
@@ -77,11 +77,20 @@ import java.util.function.LongSupplier;
  * readers contend, or {@code kill()} is called, the semaphore allocates an auxiliary object (a lock
  * and wait queues, a few hundred bytes) that it keeps for the rest of its life. Shared
  * permits are first counted in the state word. When two readers' updates of that word collide,
- * the semaphore <em>inflates</em>: from then on shared permits are counted in striped, padded
- * reader cells (as {@link java.util.concurrent.atomic.LongAdder} does), chosen by thread, so that
- * readers on different cores stop writing one cache line; writers sum the cells. Permits taken
- * before inflation release correctly after it (a permit remembers where it was counted). An
- * inflated semaphore <b>never deflates</b>: the cells (a few hundred bytes) stay for its life.
+ * the semaphore <em>inflates</em>: from then on a shared permit owns one of a few padded reader
+ * slots, chosen by thread, or, when the slots it tries are all owned (a thread that holds many
+ * permits), is counted in a striped, padded reader cell (as
+ * {@link java.util.concurrent.atomic.LongAdder} does), so that readers on different cores stop
+ * writing one cache line; writers sum slots and cells. Claiming a slot is one atomic instruction
+ * and releasing it a plain store, so an inflated read section costs one atomic instruction
+ * instead of two. The price is paid by writers: a release does not fence, so a writer (or
+ * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
+ * and an inflated semaphore's waiting writers look again by themselves at intervals growing
+ * from 50 µs to 1 ms (async writers by a timer on
+ * {@link CompletableFuture#delayedExecutor(long, TimeUnit) the common pool}); every other wait
+ * is ended by the release that allows it. Permits taken before inflation release correctly after
+ * it (a permit remembers where it was counted). An inflated semaphore <b>never deflates</b>:
+ * slots and cells (a few hundred bytes) stay for its life.
  *
  * <h2>Allocation-free sections</h2>
  * Each {@code Permit} is an object. For a section acquired and released in one method where that
@@ -106,9 +115,11 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <h2>Threads</h2>
- * Blocking methods park (never spin for long) and work on virtual threads without pinning. Async
+ * A blocking method that must wait spins for up to 10 µs (the
+ * release it needs is usually that close on a multiprocessor), then parks; it works on virtual
+ * threads without pinning. Async
  * forms never block: their futures are completed by the thread whose release grants the permit
- * (or by {@code kill()}); use the {@code …Async} methods of {@link CompletableFuture} to run
+ * (or by {@code kill()}, or by the re-check above); use the {@code …Async} methods of {@link CompletableFuture} to run
  * dependent work elsewhere. Cancelling such a future withdraws the request; a permit granted to a
  * cancelled future is released at once. A waiter that times out, is interrupted or is cancelled
  * leaves no one parked: if it was the writer holding readers back, they enter at once. An
@@ -135,11 +146,14 @@ public final class RwSemaphore {
      *   bit   39     (unused)
      *   bits 40..63  STAMP           how many times the exclusive permit was granted, mod 2^24
      *
-     * Shared permits are counted either in READERS or, after inflation, in one cell of
-     * `aux.cells` (cell c at index (c + 1) * STRIDE, 128 bytes apart, one stride of padding at
-     * each end). A permit records where it counted (Permit.where) and its release undoes exactly
-     * that count, so each cell is >= 0 at all times and the number of shared holders is
-     * READERS + sum(cells) minus the transient increments of readers that are backing out.
+     * Shared permits are counted either in READERS or, after inflation, in `aux.cells`: cell c
+     * is a stride of 128 bytes at index (c + 1) * STRIDE (one stride of padding at each end)
+     * holding a slot (its first long) and a counter (half a stride later, on another cache
+     * line). A slot is 0 or 1: owned by one permit. A counter counts permits. A permit records
+     * where it counted (Permit.where: WORD; c for counter c; CELL_COUNT + c for slot c) and its
+     * release undoes exactly that, so slots and counters are >= 0 at all times and the number of
+     * shared holders is READERS + sum(slots and counters) minus the transient claims of readers
+     * that are backing out.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
      * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP) to EXCLUSIVE
@@ -151,13 +165,31 @@ public final class RwSemaphore {
      * them when they wake), then unparked (or their future completed) after the lock is dropped.
      *
      * Inflated readers (after SRCU's and BRAVO's reader side, BRAVO: USENIX ATC 2019): a reader
-     * adds 1 to its cell, then reads the state; if a blocking bit is set it subtracts 1 again and
-     * fails. A writer sets WRITER_WAITING (or a killer KILLING) and then sums the cells. All of
-     * these are volatile accesses, so in their total order either the reader's add precedes the
-     * writer's sum (the writer sees the reader) or the writer's bit precedes the reader's state
-     * read (the reader backs out): Dekker's argument. A reader that leaves (release or back-out)
-     * and then sees WRITER_WAITING or KILLING takes the lock and re-runs dispatch(), so the
-     * writer parked on a non-zero sum is granted by whichever release or back-out is last.
+     * claims a free slot by CAS 0 -> 1 (its own, c by thread, else up to SLOT_PROBES - 1 next
+     * ones) or, if all it tries are owned, adds 1 to counter c; then it reads the state; if a
+     * blocking bit is set it gives the slot or count back and fails. A writer sets
+     * WRITER_WAITING (or a killer KILLING) and then sums slots and counters. The claim is an
+     * atomic read-modify-write and the state read, the bit and the sum are volatile, so in their
+     * total order either the reader's claim precedes the writer's sum (the writer sees the reader)
+     * or the writer's bit precedes the reader's state read (the reader backs out): Dekker's
+     * argument. A reader that leaves (release or back-out) and then sees WRITER_WAITING or KILLING
+     * takes the lock and re-runs dispatch(), so the writer parked on a non-zero sum is granted by
+     * whichever release or back-out is last.
+     *
+     * Reader slots: the release of a slot is a plain store of 0 (release mode; no other thread
+     * writes an owned slot), so an inflated read section costs one atomic instruction where a
+     * counter costs two. The price: with no StoreLoad fence between that store and the state read
+     * that follows it, the releaser may read the state before a writer's bit reaches it while the
+     * writer's sum runs before the store reaches the writer (the store-buffer litmus). Then
+     * neither signals the other. A back-out cannot be caught so (it already read the bit), only a
+     * release. So whoever waits for readers of an inflated semaphore with slots looks again by
+     * itself: a blocked writer or killer re-runs dispatch() at intervals from POLL_MIN_NANOS
+     * doubling to POLL_MAX_NANOS (await()), an async writer has a timer do it (pollLater()). In the
+     * common case the releaser does see the bit and the writer is signalled at once. A kill whose
+     * timed wait gave up has no one looking: its semaphore then becomes DEAD at the next release
+     * that sees KILLING or the next kill(); nothing but kill() can tell KILLING from DEAD, and
+     * kill() looks again. Revocable needs the last close() itself to see the death, so its gate
+     * has no slots (createFenced(): FENCED_SETTINGS, Aux.slots false).
      *
      * TENTATIVE exists for one case: tryAcquireExclusive() of an inflated semaphore must claim the
      * word before it sums the cells, but a claim that then fails must not make a concurrent
@@ -189,11 +221,13 @@ public final class RwSemaphore {
      * Killing: KILLING is set under the lock; dispatch() then fails every queued acquirer and sets
      * DEAD once READERS, EXCLUSIVE, TENTATIVE and the cells are all zero, waking the killers.
      * Releases that see KILLING take the lock, so the last one makes the semaphore dead even when
-     * no killer waits any more (kill with a timeout that expired).
+     * no killer waits any more (kill with a timeout that expired) — except a slot release that
+     * missed the bit: see "Reader slots".
      *
-     * Happens-before: a release is a volatile write (CAS) of the word or of a cell that the
-     * granting path reads (volatile) before the next exclusive acquire returns; DEAD is written
-     * after those reads, and kill() returns after reading DEAD.
+     * Happens-before: a release is a volatile write (CAS) of the word or of a counter, or a
+     * release-mode store to a slot, that the granting path reads (volatile) before the next
+     * exclusive acquire returns; DEAD is written after those reads, and kill() returns after
+     * reading DEAD.
      */
 
     private static final long READERS = 0xFFFF_FFFFL;
@@ -221,6 +255,8 @@ public final class RwSemaphore {
 
     private static final int STRIDE = 16;          // longs per cell: 128 bytes
     private static final int CELL_COUNT = cellCount();
+    /** How many slots a reader tries (its own, then the next ones) before it counts instead. */
+    private static final int SLOT_PROBES = Math.min(CELL_COUNT, 4);
 
     // Wait modes.
     private static final int UNINTERRUPTIBLE = 0;
@@ -232,8 +268,14 @@ public final class RwSemaphore {
     private static final boolean SPIN = Runtime.getRuntime().availableProcessors() > 1;
     /** How long a waiter spins before it parks (see spinWhileWaiting()). */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
+    /** First and longest interval at which a waiting writer looks at an inflated semaphore's slots. */
+    private static final long POLL_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long POLL_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Settings DEFAULT_SETTINGS =
-            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log);
+            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log, true);
+    /** The defaults, without reader slots: see createFenced(). */
+    private static final Settings FENCED_SETTINGS = new Settings(DEFAULT_SETTINGS.stallNanos,
+            DEFAULT_SETTINGS.clock, DEFAULT_SETTINGS.handler, false);
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -341,7 +383,7 @@ public final class RwSemaphore {
         // A cell token (2 + c): valid only once the cells exist, read once here.
         Aux a = aux;
         long[] cells;
-        if (token < 2L || token > CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
+        if (token < 2L || token > 2L * CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
             throw new IllegalArgumentException(badTokenMessage(token));
         }
         releaseCell(a, cells, (int) token - 2);
@@ -661,6 +703,31 @@ public final class RwSemaphore {
         return (state & KILLING) != 0;
     }
 
+    /**
+     * Creates a semaphore whose inflated readers always count (an atomic add and subtract) and
+     * never own a slot, so that every release that follows the start of a kill sees KILLING and
+     * the last one makes the semaphore dead: for Revocable, whose release action must run in the
+     * close() of the last access even after a revoke() that timed out and no longer waits.
+     */
+    static RwSemaphore createFenced(String name) {
+        return new RwSemaphore(Objects.requireNonNull(name, "name"), FENCED_SETTINGS, null);
+    }
+
+    /**
+     * For tests: releases a shared token whose permit owns a slot as a release whose read of the
+     * state missed WRITER_WAITING or KILLING would (see releaseSlot()): the slot is freed and no
+     * one is signalled. Returns false, changing nothing, if the token's permit owns no slot.
+     */
+    boolean releaseSlotUnsignalled(long token) {
+        int where = (int) token - 2;
+        Aux a = aux;
+        if (where < CELL_COUNT || where >= 2 * CELL_COUNT || a == null || a.cells == null) {
+            return false;
+        }
+        CELLS.setRelease(a.cells, slotAt(where), 0L);
+        return true;
+    }
+
     /** For tests: inflates now, as reader contention would. */
     void inflateNow() {
         inflate();
@@ -735,18 +802,29 @@ public final class RwSemaphore {
     private int tryCell(Aux a) {
         long[] cells = a.cells;            // written before INFLATED was set
         int c = cellIndex();
-        int at = (c + 1) * STRIDE;
-        CELLS.getAndAdd(cells, at, 1L);
+        int where = a.slots ? claimSlot(cells, c) : -1;
+        int at;
+        if (where >= 0) {
+            at = slotAt(where);
+        } else {
+            where = c;                     // every slot taken: count in this thread's cell
+            at = counterAt(c);
+            CELLS.getAndAdd(cells, at, 1L);
+        }
         for (int spins = 0;; spins++) {
             // Our add precedes this read in the total order of volatile accesses. A writer that
             // set WRITER_WAITING (or a killer KILLING, a try-writer TENTATIVE) before it is seen
             // here; one that sets it after will sum the cells after our add and see us.
             long s = state;
             if ((s & (BLOCKS_READERS | TENTATIVE)) == 0) {
-                return c;                  // the common case first: one test
+                return where;              // the common case first: one test
             }
             if ((s & BLOCKS_READERS) != 0) {
-                CELLS.getAndAdd(cells, at, -1L);
+                if (where >= CELL_COUNT) {
+                    CELLS.setRelease(cells, at, 0L);   // our slot: no one else writes it
+                } else {
+                    CELLS.getAndAdd(cells, at, -1L);
+                }
                 // Back-out: a writer or killer may have summed the cells with our add in them.
                 if ((state & DRAIN_WAITED) != 0) {
                     signal(a);
@@ -760,6 +838,32 @@ public final class RwSemaphore {
                 Thread.yield();
             }
         }
+    }
+
+    /**
+     * Claims a free slot, this thread's first (c), else the next ones; returns its Permit.where
+     * (CELL_COUNT + slot), or -1 if all are taken. A slot is read before the CAS so that a
+     * thread whose slot is taken does not pull the owner's cache line away for nothing.
+     */
+    private static int claimSlot(long[] cells, int c) {
+        for (int i = 0; i < SLOT_PROBES; i++) {
+            int slot = (c + i) & (CELL_COUNT - 1);
+            int at = (slot + 1) * STRIDE;
+            if ((long) CELLS.getOpaque(cells, at) == 0L && CELLS.compareAndSet(cells, at, 0L, 1L)) {
+                return CELL_COUNT + slot;
+            }
+        }
+        return -1;
+    }
+
+    /** Index in the cells array of the slot of Permit.where {@code w} (CELL_COUNT + slot). */
+    private static int slotAt(int w) {
+        return (w - CELL_COUNT + 1) * STRIDE;
+    }
+
+    /** Index in the cells array of the counter of cell {@code c}: half a stride after its slot. */
+    private static int counterAt(int c) {
+        return (c + 1) * STRIDE + STRIDE / 2;
     }
 
     private void inflate() {
@@ -796,7 +900,8 @@ public final class RwSemaphore {
         }
         long sum = 0L;
         for (int c = 0; c < CELL_COUNT; c++) {
-            sum += (long) CELLS.getVolatile(cells, (c + 1) * STRIDE);
+            int at = (c + 1) * STRIDE;
+            sum += (long) CELLS.getVolatile(cells, at) + (long) CELLS.getVolatile(cells, at + STRIDE / 2);
         }
         return sum;
     }
@@ -833,8 +938,12 @@ public final class RwSemaphore {
         }
     }
 
-    private void releaseCell(Aux a, long[] cells, int c) {
-        int at = (c + 1) * STRIDE;
+    private void releaseCell(Aux a, long[] cells, int where) {
+        if (where >= CELL_COUNT) {
+            releaseSlot(a, cells, slotAt(where));
+            return;
+        }
+        int at = counterAt(where);
         // A CAS loop, never a blind decrement: a cell must not go below zero even when a permit
         // is released twice, or a writer's sum could add a reader's +1 in one cell to a -1 in
         // another, get zero, and enter under the reader. The first CAS guesses 1 (this permit
@@ -853,6 +962,26 @@ public final class RwSemaphore {
         }
         // Our decrement precedes this read. A writer that sets WRITER_WAITING after it sums the
         // cells after our decrement; one that set it before is seen here, and we re-run dispatch.
+        if ((state & DRAIN_WAITED) != 0) {
+            signal(a);
+        }
+    }
+
+    /**
+     * Releases an owned slot: a plain store, no atomic read-modify-write, because nothing else
+     * writes a slot while it is owned. The price is paid by writers: with no StoreLoad fence
+     * between our store and the state read below, a writer may set WRITER_WAITING and sum the
+     * slots while our store still sits in this core's store buffer (it sees the slot taken) while
+     * our read misses its bit (we do not signal it). Such a writer is not lost: a writer or
+     * killer of an inflated semaphore re-runs dispatch() itself at intervals while it waits (see
+     * await()), and our store is visible by then. The release store pairs with the volatile read
+     * of the slot in cellSum(), so this release happens-before the grant that reads it as free.
+     */
+    private void releaseSlot(Aux a, long[] cells, int at) {
+        if ((long) CELLS.getOpaque(cells, at) != 1L) {
+            throw new IllegalStateException(overReleaseMessage());
+        }
+        CELLS.setRelease(cells, at, 0L);
         if ((state & DRAIN_WAITED) != 0) {
             signal(a);
         }
@@ -1131,7 +1260,30 @@ public final class RwSemaphore {
                 cancel(node);
             }
         });
+        // A queued writer waits for readers; if they may own slots, a release can miss its bit
+        // (see releaseSlot()) and no thread of ours waits to look again: a timer does. Slots
+        // exist only once INFLATED is set, and INFLATED read after our WRITER_WAITING was
+        // published shows whether any reader could have claimed one without backing out.
+        if (exclusive && node.status == Waiter.WAITING && (state & INFLATED) != 0 && aux.slots) {
+            pollLater(node, POLL_MIN_NANOS);
+        }
         return f;
+    }
+
+    /**
+     * Re-runs dispatch() for a queued async writer after {@code nanos}, then at doubling
+     * intervals (up to POLL_MAX_NANOS) until it is granted, failed or cancelled. The check runs
+     * in the common pool, as a CompletableFuture's own async work would.
+     */
+    private void pollLater(Waiter node, long nanos) {
+        CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(() -> {
+            if (node.status == Waiter.WAITING) {
+                signal(aux);
+                if (node.status == Waiter.WAITING) {
+                    pollLater(node, Math.min(nanos * 2, POLL_MAX_NANOS));
+                }
+            }
+        });
     }
 
     /**
@@ -1212,6 +1364,10 @@ public final class RwSemaphore {
         // status (the loop test); the granter writes status, then reads parking. Either it sees
         // parking and unparks, or we see the grant and do not park.
         node.parking = true;
+        // A writer or killer waits for readers; once inflated, a reader that releases its slot
+        // may miss our bit (see releaseSlot()), so we look for ourselves at growing intervals.
+        boolean poll = node.kind != Waiter.READER;
+        long pollNanos = POLL_MIN_NANOS;
         try {
             while (node.status == Waiter.WAITING) {
                 long park = Long.MAX_VALUE;
@@ -1226,6 +1382,15 @@ public final class RwSemaphore {
                 }
                 if (watchStall) {
                     park = Math.min(park, slice);
+                }
+                boolean polling = poll && (state & INFLATED) != 0 && aux.slots;
+                if (polling) {
+                    signal(aux);           // re-runs dispatch(): grants us if the readers are gone
+                    if (node.status != Waiter.WAITING) {
+                        break;
+                    }
+                    park = Math.min(park, pollNanos);
+                    pollNanos = Math.min(pollNanos * 2, POLL_MAX_NANOS);
                 }
                 if (park == Long.MAX_VALUE) {
                     LockSupport.park(this);
@@ -1358,7 +1523,7 @@ public final class RwSemaphore {
     private Aux aux() {
         Aux a = aux;
         if (a == null) {
-            a = new Aux();
+            a = new Aux(settings().slots);
             if (!AUX.compareAndSet(this, null, a)) {
                 a = aux;
             }
@@ -1476,17 +1641,22 @@ public final class RwSemaphore {
         final long stallNanos;
         final LongSupplier clock;
         final Consumer<? super Report> handler;
+        /** Whether inflated readers may own slots (see "Reader slots" in the notes). */
+        final boolean slots;
 
-        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler) {
+        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler, boolean slots) {
             this.stallNanos = stallNanos;
             this.clock = clock;
             this.handler = handler;
+            this.slots = slots;
         }
     }
 
     /** What a semaphore allocates on first need. All queue fields are guarded by {@code lock}. */
     private static final class Aux {
         final ReentrantLock lock = new ReentrantLock();
+        /** Settings.slots, here beside the cells that readers read anyway. */
+        final boolean slots;
         final ArrayDeque<Waiter> readers = new ArrayDeque<>();
         final ArrayDeque<Waiter> writers = new ArrayDeque<>();
         final ArrayList<Waiter> killers = new ArrayList<>(1);
@@ -1494,6 +1664,10 @@ public final class RwSemaphore {
         volatile long[] cells;
         /** Waiters granted or failed under the lock, to be woken after it is released. */
         Waiter fired;
+
+        Aux(boolean slots) {
+            this.slots = slots;
+        }
 
         void fire(Waiter w, Permit p) {
             w.permit = p;
@@ -1659,7 +1833,7 @@ public final class RwSemaphore {
             boolean defaults = clock == null && reportHandler == null && stallNanos == DEFAULT_SETTINGS.stallNanos;
             Settings s = defaults ? null : new Settings(stallNanos,
                     clock != null ? clock : DEFAULT_SETTINGS.clock,
-                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler);
+                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler, true);
             return new RwSemaphore(name, s, lockClass);
         }
     }

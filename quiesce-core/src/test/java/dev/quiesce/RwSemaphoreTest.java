@@ -567,6 +567,106 @@ class RwSemaphoreTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Reader slots (inflated): a release is a plain store and may miss a writer's bit
+
+    /**
+     * The race that a slot's fence-free release allows, made deterministic: the writer (or
+     * killer) has summed the slots and waits, and the last reader leaves without reading its
+     * bit. Nobody signals; the waiter must find out by itself.
+     */
+    @Test
+    void aBlockedWriterIsGrantedWhenTheLastReleaseMissesItsBit() throws Exception {
+        RwSemaphore s = semaphore(true);
+        long t = s.tryAcquireSharedToken();
+        var writer = Threads.start("writer", s::acquireExclusive);
+        Threads.await(() -> s.queued(true) == 1, "writer queued");
+        assertTrue(s.releaseSlotUnsignalled(t), "an inflated semaphore's first permit owns a slot");
+        Permit w = writer.join();
+        assertTrue(w.isExclusive());
+        assertNull(s.tryAcquireShared());
+        w.close();
+    }
+
+    @Test
+    void anAsyncWriterIsGrantedWhenTheLastReleaseMissesItsBit() throws Exception {
+        RwSemaphore s = semaphore(true);
+        long t = s.tryAcquireSharedToken();
+        CompletableFuture<Permit> writer = s.acquireExclusiveAsync();
+        assertEquals(1, s.queued(true));
+        assertTrue(s.releaseSlotUnsignalled(t));
+        Permit w = writer.get(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+        assertTrue(w.isExclusive());
+        w.close();
+        assertNotNull(s.tryAcquireExclusive(), "the permit was released");
+    }
+
+    @Test
+    void aKillReturnsWhenTheLastReleaseMissesItsBit() throws Exception {
+        RwSemaphore s = semaphore(true);
+        long t = s.tryAcquireSharedToken();
+        var killer = Threads.start("killer", () -> { s.kill(); return null; });
+        Threads.await(() -> s.killersWaiting() == 1, "killer waiting");
+        assertTrue(s.releaseSlotUnsignalled(t));
+        killer.join();
+        assertTrue(s.isDead());
+    }
+
+    @Test
+    void aLaterKillFindsTheReleaseThatATimedOutKillMissed() throws Exception {
+        RwSemaphore s = semaphore(true);
+        long t = s.tryAcquireSharedToken();
+        assertFalse(s.kill(0, TimeUnit.SECONDS), "a permit is open");
+        assertTrue(s.releaseSlotUnsignalled(t));
+        assertTrue(s.kill(Threads.GUARD_SECONDS, TimeUnit.SECONDS));
+        assertTrue(s.isDead());
+    }
+
+    @Test
+    void aRevocableGateOwnsNoSlotsSoItsLastCloseSeesTheRevoke() {
+        Revocable<Object> r = Revocable.of(new Object(), o -> { });
+        RwSemaphore gate = r.gate();
+        gate.inflateNow();
+        long t = gate.tryAcquireSharedToken();
+        assertTrue(t != 0L);
+        assertFalse(gate.releaseSlotUnsignalled(t), "a Revocable's accesses must be counted, fenced");
+        gate.releaseShared(t);
+    }
+
+    /** A thread that holds more permits than there are slots: the rest are counted in cells. */
+    @Test
+    void permitsBeyondTheSlotsAreCountedAndReleaseAnywhere() throws Exception {
+        RwSemaphore s = semaphore(true);
+        List<Long> tokens = new ArrayList<>();
+        List<Permit> permits = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            long t = s.tryAcquireSharedToken();
+            assertTrue(t != 0L);
+            tokens.add(t);
+            permits.add(s.tryAcquireShared());
+        }
+        assertTrue(tokens.stream().distinct().count() > 1, "slots and cells both in use: " + tokens);
+        Threads.start("releaser", () -> {
+            for (int i = tokens.size() - 1; i >= 0; i--) {
+                assertNull(s.tryAcquireExclusive(), "a writer got in with " + (i + 1) + " tokens and 100 permits open");
+                s.releaseShared(tokens.get(i));
+            }
+            return null;
+        }).join();
+        for (Permit p : permits) {
+            assertNull(s.tryAcquireExclusive());
+            p.close();
+        }
+        // Nothing is open now: a second release has nothing to undo, whatever kind of token.
+        long first = tokens.get(0);
+        assertThrows(IllegalStateException.class, () -> s.releaseShared(first), "a slot token released twice");
+        long last = tokens.get(tokens.size() - 1);
+        assertThrows(IllegalStateException.class, () -> s.releaseShared(last), "a counter token released twice");
+        Permit w = s.tryAcquireExclusive();
+        assertNotNull(w, "every permit was released");
+        w.close();
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Exclusive tokens
 
     @ParameterizedTest

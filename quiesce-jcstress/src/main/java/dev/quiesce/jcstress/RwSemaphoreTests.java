@@ -742,6 +742,52 @@ public final class RwSemaphoreTests {
         }
     }
 
+    /**
+     * As {@link HandOffSharedVsExclusive} on an inflated semaphore: the handed-off permit owns a
+     * reader slot, whose release is a plain release-mode store, not an atomic update. That store
+     * must still order the holder's reads before the writer's writes.
+     */
+    @JCStressTest
+    @Description("inflated: ctor: s = tryAcquireShared() (owns a slot); actor1: read a, b; s.close(); "
+            + "actor2: tryAcquireExclusive() { a = 1; b = 1 }")
+    @Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The exclusive try came before the reader released: it failed; the reader saw nothing.")
+    @Outcome(id = "1, 0, 0", expect = Expect.ACCEPTABLE,
+            desc = "The exclusive try saw the slot free; the reader had read before.")
+    @Outcome(expect = Expect.FORBIDDEN,
+            desc = "The reader, still holding its slot, saw the writer's writes: the slot's release store "
+                    + "became visible before the reads under it, or the writer's sum missed the slot.")
+    @State
+    public static class HandOffSharedVsExclusiveInflated {
+        final RwSemaphore sem = InflatedPool.take();
+        final Permit s = sem.tryAcquireShared();
+        int a;
+        int b;
+
+        @Actor
+        public void holder(III_Result r) {
+            r.r2 = a;
+            r.r3 = b;
+            s.close();
+        }
+
+        @Actor
+        public void writer(III_Result r) {
+            Permit p = sem.tryAcquireExclusive();
+            if (p != null) {
+                r.r1 = 1;
+                a = 1;
+                b = 1;
+                p.close();
+            }
+        }
+
+        @Arbiter
+        public void recycle() {
+            InflatedPool.give(sem);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // kill()
 
