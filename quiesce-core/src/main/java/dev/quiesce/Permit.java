@@ -31,8 +31,8 @@ public final class Permit implements Held {
      * Implementation notes.
      *
      * A permit remembers where it was counted (`where`): WORD for a shared permit counted in the
-     * semaphore's state word, the index of the reader cell it was counted in once the semaphore
-     * inflated, or, below WORD, the stamp of the grant of the exclusive permit (see the
+     * semaphore's state word, the reader slot it owns or the reader cell it was counted in once
+     * the semaphore inflated (see the semaphore's notes for the encoding), or, below WORD, the stamp of the grant of the exclusive permit (see the
      * semaphore's "Stamps and tokens"). Its release undoes exactly that count, so permits taken
      * before inflation release correctly after it.
      *

@@ -4,6 +4,7 @@ import dev.quiesce.internal.Reports;
 import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.WeakReference;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -143,7 +144,7 @@ public final class RwSemaphore {
      *   bit   36     INFLATED        new shared permits count in the reader cells
      *   bit   37     KILLING         kill() has begun: nothing is acquired any more
      *   bit   38     DEAD            killing, and every permit has been released
-     *   bit   39     (unused)
+     *   bit   39     FENCED          never changes: inflated readers count, never own a slot
      *   bits 40..63  STAMP           how many times the exclusive permit was granted, mod 2^24
      *
      * Shared permits are counted either in READERS or, after inflation, in `aux.cells`: cell c
@@ -156,7 +157,7 @@ public final class RwSemaphore {
      * that are backing out.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
-     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP) to EXCLUSIVE
+     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP, INFLATED and FENCED) to EXCLUSIVE
      * and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
      * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
      * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
@@ -189,7 +190,8 @@ public final class RwSemaphore {
      * timed wait gave up has no one looking: its semaphore then becomes DEAD at the next release
      * that sees KILLING or the next kill(); nothing but kill() can tell KILLING from DEAD, and
      * kill() looks again. Revocable needs the last close() itself to see the death, so its gate
-     * has no slots (createFenced(): FENCED_SETTINGS, Aux.slots false).
+     * has no slots (createFenced(): the FENCED bit, so Aux.slots is false; a bit rather than a
+     * settings object keeps its idle footprint at one object).
      *
      * TENTATIVE exists for one case: tryAcquireExclusive() of an inflated semaphore must claim the
      * word before it sums the cells, but a claim that then fails must not make a concurrent
@@ -238,6 +240,7 @@ public final class RwSemaphore {
     private static final long INFLATED = 1L << 36;
     private static final long KILLING = 1L << 37;
     private static final long DEAD = 1L << 38;
+    private static final long FENCED = 1L << 39;
     private static final long STAMP_UNIT = 1L << 40;
     /** Bits 40..63: the exclusive grant count (see "Stamps and tokens"). */
     private static final long STAMP = -STAMP_UNIT;
@@ -272,10 +275,7 @@ public final class RwSemaphore {
     private static final long POLL_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long POLL_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Settings DEFAULT_SETTINGS =
-            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log, true);
-    /** The defaults, without reader slots: see createFenced(). */
-    private static final Settings FENCED_SETTINGS = new Settings(DEFAULT_SETTINGS.stallNanos,
-            DEFAULT_SETTINGS.clock, DEFAULT_SETTINGS.handler, false);
+            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log);
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -529,7 +529,7 @@ public final class RwSemaphore {
     private long tryExclusive() {
         for (;;) {
             long s = state;
-            if ((s & ~(INFLATED | STAMP)) != 0) {
+            if ((s & ~(INFLATED | STAMP | FENCED)) != 0) {
                 return 0L;
             }
             if ((s & INFLATED) == 0) {
@@ -710,7 +710,9 @@ public final class RwSemaphore {
      * close() of the last access even after a revoke() that timed out and no longer waits.
      */
     static RwSemaphore createFenced(String name) {
-        return new RwSemaphore(Objects.requireNonNull(name, "name"), FENCED_SETTINGS, null);
+        RwSemaphore s = new RwSemaphore(Objects.requireNonNull(name, "name"), null, null);
+        s.state = FENCED;                  // before publication: no permit can exist yet
+        return s;
     }
 
     /**
@@ -1276,11 +1278,15 @@ public final class RwSemaphore {
      * in the common pool, as a CompletableFuture's own async work would.
      */
     private void pollLater(Waiter node, long nanos) {
+        // Weakly: once nothing else can reach this semaphore, no permit of it can be released
+        // any more (a Permit holds its semaphore), so there is nothing left to look for.
+        WeakReference<RwSemaphore> self = new WeakReference<>(this);
         CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(() -> {
-            if (node.status == Waiter.WAITING) {
-                signal(aux);
+            RwSemaphore s = self.get();
+            if (s != null && node.status == Waiter.WAITING) {
+                s.signal(s.aux);
                 if (node.status == Waiter.WAITING) {
-                    pollLater(node, Math.min(nanos * 2, POLL_MAX_NANOS));
+                    s.pollLater(node, Math.min(nanos * 2, POLL_MAX_NANOS));
                 }
             }
         });
@@ -1523,7 +1529,7 @@ public final class RwSemaphore {
     private Aux aux() {
         Aux a = aux;
         if (a == null) {
-            a = new Aux(settings().slots);
+            a = new Aux((state & FENCED) == 0);
             if (!AUX.compareAndSet(this, null, a)) {
                 a = aux;
             }
@@ -1641,21 +1647,18 @@ public final class RwSemaphore {
         final long stallNanos;
         final LongSupplier clock;
         final Consumer<? super Report> handler;
-        /** Whether inflated readers may own slots (see "Reader slots" in the notes). */
-        final boolean slots;
 
-        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler, boolean slots) {
+        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler) {
             this.stallNanos = stallNanos;
             this.clock = clock;
             this.handler = handler;
-            this.slots = slots;
         }
     }
 
     /** What a semaphore allocates on first need. All queue fields are guarded by {@code lock}. */
     private static final class Aux {
         final ReentrantLock lock = new ReentrantLock();
-        /** Settings.slots, here beside the cells that readers read anyway. */
+        /** Whether inflated readers may own slots: FENCED not set. Beside the cells readers read anyway. */
         final boolean slots;
         final ArrayDeque<Waiter> readers = new ArrayDeque<>();
         final ArrayDeque<Waiter> writers = new ArrayDeque<>();
@@ -1833,7 +1836,7 @@ public final class RwSemaphore {
             boolean defaults = clock == null && reportHandler == null && stallNanos == DEFAULT_SETTINGS.stallNanos;
             Settings s = defaults ? null : new Settings(stallNanos,
                     clock != null ? clock : DEFAULT_SETTINGS.clock,
-                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler, true);
+                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler);
             return new RwSemaphore(name, s, lockClass);
         }
     }
