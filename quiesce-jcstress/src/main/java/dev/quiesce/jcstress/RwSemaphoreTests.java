@@ -717,21 +717,43 @@ public final class RwSemaphoreTests {
             desc = "The reader, still holding the handed-off shared permit, saw the writer's writes: an "
                     + "exclusive permit was granted while a shared one was open.")
     @State
-    public static class HandOffSharedVsExclusive {
-        final RwSemaphore sem = RwSemaphore.create();
-        final Permit s = sem.tryAcquireShared();
-        int a;
-        int b;
+    public static class HandOffSharedVsExclusive extends HandOff {
+        public HandOffSharedVsExclusive() {
+            super(RwSemaphore.create());
+        }
 
         @Actor
         public void holder(III_Result r) {
+            hold(r);
+        }
+
+        @Actor
+        public void writer(III_Result r) {
+            write(r);
+        }
+    }
+
+    /** The two sides of the hand-off tests: a shared permit taken in the constructor, and a writer. */
+    abstract static class HandOff {
+        final RwSemaphore sem;
+        final Permit s;
+        int a;
+        int b;
+
+        HandOff(RwSemaphore sem) {
+            this.sem = sem;
+            this.s = sem.tryAcquireShared();
+        }
+
+        /** Reads under the handed-off permit, then releases it. */
+        void hold(III_Result r) {
             r.r2 = a;
             r.r3 = b;
             s.close();
         }
 
-        @Actor
-        public void writer(III_Result r) {
+        /** Tries the exclusive permit and writes under it. */
+        void write(III_Result r) {
             Permit p = sem.tryAcquireExclusive();
             if (p != null) {
                 r.r1 = 1;
@@ -758,28 +780,19 @@ public final class RwSemaphoreTests {
             desc = "The reader, still holding its slot, saw the writer's writes: the slot's release store "
                     + "became visible before the reads under it, or the writer's sum missed the slot.")
     @State
-    public static class HandOffSharedVsExclusiveInflated {
-        final RwSemaphore sem = InflatedPool.take();
-        final Permit s = sem.tryAcquireShared();
-        int a;
-        int b;
+    public static class HandOffSharedVsExclusiveInflated extends HandOff {
+        public HandOffSharedVsExclusiveInflated() {
+            super(InflatedPool.take());
+        }
 
         @Actor
         public void holder(III_Result r) {
-            r.r2 = a;
-            r.r3 = b;
-            s.close();
+            hold(r);
         }
 
         @Actor
         public void writer(III_Result r) {
-            Permit p = sem.tryAcquireExclusive();
-            if (p != null) {
-                r.r1 = 1;
-                a = 1;
-                b = 1;
-                p.close();
-            }
+            write(r);
         }
 
         @Arbiter
