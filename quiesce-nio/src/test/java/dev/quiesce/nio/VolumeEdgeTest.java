@@ -1,6 +1,7 @@
 package dev.quiesce.nio;
 
 import dev.quiesce.RwSemaphore;
+import dev.quiesce.nio.VolumeTesting.Waiting;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,7 @@ import static dev.quiesce.nio.VolumeTesting.awaitParkedOrDone;
 import static dev.quiesce.nio.VolumeTesting.bytes;
 import static dev.quiesce.nio.VolumeTesting.get;
 import static dev.quiesce.nio.VolumeTesting.onThread;
+import static dev.quiesce.nio.VolumeTesting.parkedOn;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -442,12 +444,10 @@ class VolumeEdgeTest {
         AsynchronousFileChannel ch = asyncChannel(file, held);
         Future<Integer> first = ch.write(bytes(64, (byte) 1), 0);
         held.awaitHeld(1);
-        Thread[] truncator = new Thread[1];
-        CompletableFuture<Object> truncation = onThread("truncator", () -> {
+        Waiting truncator = parkedOn("truncator", () -> {
             volume.truncate(file, 0);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
+        });
+        CompletableFuture<Object> truncation = truncator.result();
         assertFalse(truncation.isDone(), "truncate returned while a write was in flight");
         Recorder deferred = new Recorder();
         ch.write(bytes(8, (byte) 2), 100, null, deferred);
@@ -732,12 +732,10 @@ class VolumeEdgeTest {
         toClose.add(volume.watch(listener));
         Future<Integer> first = ch.write(bytes(4096, (byte) 3), 0);
         held.awaitHeld(1);
-        Thread[] truncator = new Thread[1];
-        CompletableFuture<Object> truncation = onThread("truncator", () -> {
+        Waiting truncator = parkedOn("truncator", () -> {
             volume.truncate(file, 0);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
+        });
+        CompletableFuture<Object> truncation = truncator.result();
         assertFalse(truncation.isDone(), "truncate returned while a write was in flight");
         Future<Integer> second = ch.write(bytes(4, (byte) 9), 100);
         assertEquals(1, held.heldCount(), "the second write was issued while the truncation waited");
@@ -926,12 +924,10 @@ class VolumeEdgeTest {
 
         Future<Integer> w = ch.write(bytes(4096, (byte) 2), 0);
         held.awaitHeld(1);
-        Thread[] truncator = new Thread[1];
-        CompletableFuture<Object> t = onThread("truncator", () -> {
+        Waiting truncator = parkedOn("truncator", () -> {
             volume.truncate(b, 10);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
+        });
+        CompletableFuture<Object> t = truncator.result();
         assertFalse(t.isDone(), "truncate through the other name did not wait for the write in flight");
         held.releaseOne();
         assertEquals(4096, get(w));
@@ -942,11 +938,9 @@ class VolumeEdgeTest {
         toClose.add(viaB);
         Future<Integer> w2 = ch.write(bytes(4096, (byte) 3), 0);
         held.awaitHeld(1);
-        CompletableFuture<Object> t2 = onThread("channel-truncator", () -> {
+        CompletableFuture<Object> t2 = parkedOn("channel-truncator", () -> {
             viaB.truncate(5);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
+        }).result();
         assertFalse(t2.isDone(), "a channel truncation through the other name did not wait");
         held.releaseOne();
         assertEquals(4096, get(w2));
@@ -1008,27 +1002,23 @@ class VolumeEdgeTest {
         Future<Integer> draining = ch.write(bytes(8, (byte) 1), 0);
         held.awaitHeld(1);
 
-        Thread[] freezer = new Thread[1];
-        CompletableFuture<Object> freeze = onThread("freezer", () -> {
+        Waiting freezer = parkedOn("freezer", () -> {
             volume.freeze();
-            return null;
-        }, freezer);
-        awaitParkedOrDone(freezer[0]);
+        });
+        CompletableFuture<Object> freeze = freezer.result();
         assertFalse(freeze.isDone(), "freeze() returned while a write was in flight");
-        Thread[] writer = new Thread[1];
-        CompletableFuture<Object> blocked = onThread("writer", () -> {
+        Waiting writer = parkedOn("writer", () -> {
             try (FileChannel fc = FileChannel.open(x, WRITE)) {
                 fc.write(bytes(1, (byte) 5), 0);
             }
-            return null;
-        }, writer);
-        awaitParkedOrDone(writer[0]);
+        });
+        CompletableFuture<Object> blocked = writer.result();
         assertFalse(blocked.isDone(), "a write went through a draining freeze");
         Future<Integer> deferred = chY.write(bytes(4, (byte) 6), 0);
         assertEquals(0, heldY.heldCount(), "an async write was issued during a draining freeze");
         assertFalse(volume.tryWrite(x, bytes(1, (byte) 7), 0));
 
-        freezer[0].interrupt();
+        freezer.thread().interrupt();
         assertInstanceOf(InterruptedException.class, failureOf(freeze));
         assertFalse(volume.isFrozen());
         assertThrows(IllegalStateException.class, volume::thaw, "nothing to thaw");
@@ -1067,12 +1057,10 @@ class VolumeEdgeTest {
         freezer[0].join(TimeUnit.SECONDS.toMillis(DEADLINE_S));
         assertFalse(freezer[0].isAlive());
         assertTrue(volume.isFrozen());
-        Thread[] writer = new Thread[1];
-        CompletableFuture<Object> w = onThread("writer", () -> {
+        Waiting writer = parkedOn("writer", () -> {
             Files.write(file, new byte[] {2});
-            return null;
-        }, writer);
-        awaitParkedOrDone(writer[0]);
+        });
+        CompletableFuture<Object> w = writer.result();
         assertFalse(w.isDone());
         volume.thaw();
         get(w);

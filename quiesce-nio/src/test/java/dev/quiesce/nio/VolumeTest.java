@@ -2,6 +2,7 @@ package dev.quiesce.nio;
 
 import dev.quiesce.Report;
 import dev.quiesce.nio.VolumeTesting.ThrowingSupplier;
+import dev.quiesce.nio.VolumeTesting.Waiting;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ import static dev.quiesce.nio.VolumeTesting.awaitParkedOrDone;
 import static dev.quiesce.nio.VolumeTesting.bytes;
 import static dev.quiesce.nio.VolumeTesting.get;
 import static dev.quiesce.nio.VolumeTesting.onThread;
+import static dev.quiesce.nio.VolumeTesting.parkedOn;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -176,14 +178,12 @@ class VolumeTest {
 
         // A new blocking write waits; the try form refuses; an async write call returns at once.
         assertFalse(volume.tryWrite(file, bytes(1, (byte) 9), 0));
-        Thread[] writer = new Thread[1];
-        CompletableFuture<Object> blocked = onThread("writer", () -> {
+        Waiting writer = parkedOn("writer", () -> {
             try (FileChannel fc = FileChannel.open(file, WRITE)) {
                 fc.write(bytes(100, (byte) 8), 0);
             }
-            return null;
-        }, writer);
-        awaitParkedOrDone(writer[0]);
+        });
+        CompletableFuture<Object> blocked = writer.result();
         assertFalse(blocked.isDone(), "a write went through a frozen volume");
         Future<Integer> deferred = ch.write(bytes(5, (byte) 6), 200);   // returns although frozen
         assertEquals(0, held.heldCount(), "the async write must not be issued while frozen");
@@ -222,13 +222,11 @@ class VolumeTest {
         Path file = volume.path("i.log");
         Files.write(file, new byte[] {1});
         volume.freeze();
-        Thread[] writer = new Thread[1];
-        CompletableFuture<Object> w = onThread("writer", () -> {
+        Waiting writer = parkedOn("writer", () -> {
             Files.write(file, new byte[] {2}, StandardOpenOption.APPEND);
-            return null;
-        }, writer);
-        awaitParkedOrDone(writer[0]);
-        writer[0].interrupt();
+        });
+        CompletableFuture<Object> w = writer.result();
+        writer.thread().interrupt();
         ExecutionException e = assertThrows(ExecutionException.class, () -> w.get(DEADLINE_S, TimeUnit.SECONDS));
         assertInstanceOf(InterruptedIOException.class, e.getCause());
         volume.thaw();
@@ -416,12 +414,10 @@ class VolumeTest {
             }
         });
         held.awaitHeld(1);
-        Thread[] freezer = new Thread[1];
-        CompletableFuture<Object> freeze = onThread("freezer", () -> {
+        Waiting freezer = parkedOn("freezer", () -> {
             volume.freeze();
-            return null;
-        }, freezer);
-        awaitParkedOrDone(freezer[0]);
+        });
+        CompletableFuture<Object> freeze = freezer.result();
         held.releaseOne();
         assertTrue(handlerReturned.await(DEADLINE_S, TimeUnit.SECONDS), "the handler blocked");
         assertEquals(null, inHandler.get());
@@ -442,12 +438,10 @@ class VolumeTest {
         AsynchronousFileChannel ch = heldChannel(file, held);
         Future<Integer> w = ch.write(bytes(4096, (byte) 3), 0);
         held.awaitHeld(1);
-        Thread[] truncator = new Thread[1];
-        CompletableFuture<Object> t = onThread("truncator", () -> {
+        Waiting truncator = parkedOn("truncator", () -> {
             volume.truncate(file, 0);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
+        });
+        CompletableFuture<Object> t = truncator.result();
         assertFalse(t.isDone(), "truncate returned while a write to the file was in flight");
         held.releaseOne();
         assertEquals(4096, get(w));
@@ -469,13 +463,11 @@ class VolumeTest {
         AsynchronousFileChannel ch = heldChannel(file, held);
         Future<Integer> w = ch.write(bytes(100, (byte) 4), 0);
         held.awaitHeld(1);
-        Thread[] truncator = new Thread[1];
-        CompletableFuture<Object> t = onThread("truncator", () -> {
+        Waiting truncator = parkedOn("truncator", () -> {
             volume.truncate(file, 0);
-            return null;
-        }, truncator);
-        awaitParkedOrDone(truncator[0]);
-        truncator[0].interrupt();
+        });
+        CompletableFuture<Object> t = truncator.result();
+        truncator.thread().interrupt();
         ExecutionException e = assertThrows(ExecutionException.class, () -> t.get(DEADLINE_S, TimeUnit.SECONDS));
         assertInstanceOf(InterruptedIOException.class, e.getCause());
         held.releaseAllAndJoin();

@@ -36,6 +36,29 @@ final class VolumeTesting {
         return result;
     }
 
+    /** A thread started by {@link #parkedOn}, and its outcome (null when its action returns). */
+    record Waiting(Thread thread, CompletableFuture<Object> result) {
+    }
+
+    /**
+     * Runs {@code action} on a new thread and returns once that thread has parked (or ended: a
+     * broken wait ends at once, and the caller's assertions on {@code result} catch it).
+     */
+    static Waiting parkedOn(String name, ThrowingRunnable action) {
+        Thread[] started = new Thread[1];
+        CompletableFuture<Object> result = onThread(name, () -> {
+            action.run();
+            return null;
+        }, started);
+        awaitParkedOrDone(started[0]);
+        return new Waiting(started[0], result);
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
     @FunctionalInterface
     interface ThrowingSupplier<T> {
         T get() throws Exception;
