@@ -157,8 +157,8 @@ public final class RwSemaphore {
      * that are backing out.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
-     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP, INFLATED and FENCED) to EXCLUSIVE
-     * and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
+     * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP, INFLATED and
+     * FENCED) to EXCLUSIVE and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
      * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
      * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
      * either fails its CAS or sees them and takes the lock too: no wake-up is lost. Waiters are
@@ -190,8 +190,8 @@ public final class RwSemaphore {
      * timed wait gave up has no one looking: its semaphore then becomes DEAD at the next release
      * that sees KILLING or the next kill(); nothing but kill() can tell KILLING from DEAD, and
      * kill() looks again. Revocable needs the last close() itself to see the death, so its gate
-     * has no slots (createFenced(): the FENCED bit, so Aux.slots is false; a bit rather than a
-     * settings object keeps its idle footprint at one object).
+     * has no slots (createFenced(): the FENCED bit, read with the state word the reader reads
+     * anyway; a bit rather than a settings object keeps its idle footprint at one object).
      *
      * TENTATIVE exists for one case: tryAcquireExclusive() of an inflated semaphore must claim the
      * word before it sums the cells, but a claim that then fails must not make a concurrent
@@ -784,7 +784,7 @@ public final class RwSemaphore {
                 return (s & KILLING) != 0 ? KILLED : BLOCKED;
             }
             if ((s & INFLATED) != 0) {
-                return tryCell(aux);
+                return tryCell(aux, (s & FENCED) == 0);
             }
             if ((s & READERS) == READERS) {
                 throw new IllegalStateException(this + " has too many shared permits");
@@ -801,10 +801,10 @@ public final class RwSemaphore {
     }
 
     /** The shared acquire of an inflated semaphore (see "Inflated readers" in the notes). */
-    private int tryCell(Aux a) {
+    private int tryCell(Aux a, boolean slots) {
         long[] cells = a.cells;            // written before INFLATED was set
         int c = cellIndex();
-        int where = a.slots ? claimSlot(cells, c) : -1;
+        int where = slots ? claimSlot(cells, c) : -1;
         int at;
         if (where >= 0) {
             at = slotAt(where);
@@ -1266,7 +1266,7 @@ public final class RwSemaphore {
         // (see releaseSlot()) and no thread of ours waits to look again: a timer does. Slots
         // exist only once INFLATED is set, and INFLATED read after our WRITER_WAITING was
         // published shows whether any reader could have claimed one without backing out.
-        if (exclusive && node.status == Waiter.WAITING && (state & INFLATED) != 0 && aux.slots) {
+        if (exclusive && node.status == Waiter.WAITING && (state & (INFLATED | FENCED)) == INFLATED) {
             pollLater(node, POLL_MIN_NANOS);
         }
         return f;
@@ -1389,7 +1389,7 @@ public final class RwSemaphore {
                 if (watchStall) {
                     park = Math.min(park, slice);
                 }
-                boolean polling = poll && (state & INFLATED) != 0 && aux.slots;
+                boolean polling = poll && (state & (INFLATED | FENCED)) == INFLATED;
                 if (polling) {
                     signal(aux);           // re-runs dispatch(): grants us if the readers are gone
                     if (node.status != Waiter.WAITING) {
@@ -1529,7 +1529,7 @@ public final class RwSemaphore {
     private Aux aux() {
         Aux a = aux;
         if (a == null) {
-            a = new Aux((state & FENCED) == 0);
+            a = new Aux();
             if (!AUX.compareAndSet(this, null, a)) {
                 a = aux;
             }
@@ -1658,8 +1658,6 @@ public final class RwSemaphore {
     /** What a semaphore allocates on first need. All queue fields are guarded by {@code lock}. */
     private static final class Aux {
         final ReentrantLock lock = new ReentrantLock();
-        /** Whether inflated readers may own slots: FENCED not set. Beside the cells readers read anyway. */
-        final boolean slots;
         final ArrayDeque<Waiter> readers = new ArrayDeque<>();
         final ArrayDeque<Waiter> writers = new ArrayDeque<>();
         final ArrayList<Waiter> killers = new ArrayList<>(1);
@@ -1667,10 +1665,6 @@ public final class RwSemaphore {
         volatile long[] cells;
         /** Waiters granted or failed under the lock, to be woken after it is released. */
         Waiter fired;
-
-        Aux(boolean slots) {
-            this.slots = slots;
-        }
 
         void fire(Waiter w, Permit p) {
             w.permit = p;
