@@ -1,0 +1,71 @@
+package dev.quiesce.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousChannelGroup;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's hand-off sample over a real loopback connection. The client's channel group hands
+ * completion handlers to an executor the test drives, so a send stays in flight until the test
+ * runs its completion: {@code close()} waits for it, refuses new sends meanwhile, and closes the
+ * channel only after the completion ended the access.
+ */
+class ConnectionTest {
+
+    @Test
+    void closeWaitsForTheSendInFlightThenClosesTheChannelOnce() throws Exception {
+        HeldTasks completions = new HeldTasks();
+        AsynchronousChannelGroup group = AsynchronousChannelGroup.withThreadPool(completions);
+        try (AsynchronousServerSocketChannel server = AsynchronousServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            AsynchronousSocketChannel client = AsynchronousSocketChannel.open(group);
+            client.connect(server.getLocalAddress()).get(30, TimeUnit.SECONDS);
+            try (AsynchronousSocketChannel peer = server.accept().get(30, TimeUnit.SECONDS)) {
+                Connection connection = new Connection(client);
+
+                CompletableFuture<Integer> sent = connection.send(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                Thread closer = new Thread(connection::close, "closer");
+                closer.start();
+                Parked.awaitWaiting(closer);                   // revoke() waits for the send in flight
+                assertTrue(connection.isClosed());
+                assertFalse(sent.isDone(), "the send completed before its completion ran");
+                assertTrue(client.isOpen(), "the channel was closed under a send in flight");
+                ExecutionException refused = assertThrows(ExecutionException.class,
+                        () -> connection.send(ByteBuffer.wrap(new byte[1])).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(ClosedChannelException.class, refused.getCause());
+
+                completions.runNext();                         // the send's completion: ends the access
+                assertEquals(3, sent.get(30, TimeUnit.SECONDS));
+                Parked.join(closer);
+                assertFalse(client.isOpen(), "close() returned but the channel is open");
+                connection.close();                            // a second close returns at once
+
+                ByteBuffer got = ByteBuffer.allocate(3);
+                while (got.hasRemaining()) {
+                    if (peer.read(got).get(30, TimeUnit.SECONDS) < 0) {
+                        break;
+                    }
+                }
+                assertArrayEquals(new byte[] {1, 2, 3}, got.array(), "what the peer received");
+            }
+        } finally {
+            group.shutdownNow();
+        }
+    }
+}
