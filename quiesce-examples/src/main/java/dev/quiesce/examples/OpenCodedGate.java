@@ -10,20 +10,13 @@ public final class OpenCodedGate {
 
     // @sample open-coded
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Object drained = new Object();
 
-    void begin() { inFlight.incrementAndGet(); }            // before channel.write(...)
-
-    void end() {                                            // in the completion handler
-        if (inFlight.decrementAndGet() == 0) {
-            synchronized (drained) { drained.notifyAll(); }
-        }
+    void begin() { inFlight.incrementAndGet(); }                 // before channel.write(...)
+    void end() {                                                 // in the completion handler
+        if (inFlight.decrementAndGet() == 0) synchronized (this) { notifyAll(); }
     }
-
-    void sync() throws InterruptedException {               // "wait for the writes in flight"
-        synchronized (drained) {
-            while (inFlight.get() != 0) drained.wait();
-        }
+    synchronized void sync() throws InterruptedException {       // "wait for the writes in flight"
+        while (inFlight.get() != 0) wait();
     }
     // @end
 
