@@ -1,5 +1,9 @@
 package dev.quiesce;
 
+import java.nio.channels.CompletionHandler;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
 /**
  * Something held — a read section, a permit, an access — that may be released on a thread other
  * than the one that took it.
@@ -16,6 +20,14 @@ package dev.quiesce;
  *         try { work(); } finally { mine.close(); }
  *     });
  * }
+ * }</pre>
+ *
+ * <p>For a channel that reports completion to a {@link CompletionHandler}, {@link #closeOnCompletion}
+ * does the hand-off in one call:
+ *
+ * <pre>{@code
+ * Permit p = file.tryAcquireShared();      // or srcu.enter(), revocable.tryAccess()
+ * p.closeOnCompletion((a, h) -> channel.write(buf, pos, a, h), attachment, handler);
  * }</pre>
  *
  * <p>Closing the same handle twice is an error ({@link IllegalStateException}) and changes nothing.
@@ -60,4 +72,38 @@ public interface Held extends AutoCloseable {
      * @throws IllegalStateException if this handle is closed or detached
      */
     Held attach();
+
+    /**
+     * Hands what this handle holds to an asynchronous operation, and releases it when the operation
+     * completes, <em>before</em> {@code handler} runs — on {@code completed} and on {@code failed},
+     * on whatever thread the channel calls its handler, including the initiating thread when the
+     * I/O completes at once. For example
+     * {@code held.closeOnCompletion((a, h) -> channel.write(buf, pos, a, h), attachment, handler)}.
+     *
+     * <p>This handle is {@linkplain #detach() detached} first, so its own {@link #close()} becomes a
+     * no-op (a try-with-resources block around the call stays correct). {@code operation} is called
+     * on the calling thread with {@code attachment} and a handler that closes the held thing and
+     * then forwards the result to {@code handler}. If {@code operation} throws, what is held is
+     * released at once and the exception propagates; {@code handler} is not called for it. The
+     * release happens exactly once, even if the channel both throws and completes. Everything
+     * {@code handler} does happens-after the release. If the release itself throws (a validator
+     * report handler that throws), {@code handler} is still called, and the exception propagates to
+     * the channel's thread after it.
+     *
+     * @param operation  starts the operation, given the attachment and the handler to complete
+     * @param attachment passed to {@code operation} and on to {@code handler}; may be null
+     * @param handler    told of the result after the release
+     * @param <V>        the operation's result type
+     * @param <A>        the attachment's type
+     * @throws NullPointerException  if {@code operation} or {@code handler} is null (nothing is
+     *                               detached or released then)
+     * @throws IllegalStateException if this handle is closed or detached
+     * @since 0.1.0
+     */
+    default <V, A> void closeOnCompletion(BiConsumer<? super A, ? super CompletionHandler<V, A>> operation,
+            A attachment, CompletionHandler<V, ? super A> handler) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(handler, "handler");
+        TrackedCompletion.start(this, operation, attachment, handler);
+    }
 }

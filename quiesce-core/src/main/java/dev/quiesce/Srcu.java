@@ -6,6 +6,7 @@ import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.CompletionHandler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -403,6 +405,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * thread that completes the stage, without blocking it. If {@code operation} throws or returns
      * null, the section ends and the exception propagates ({@link NullPointerException} for null).
      *
+     * <p>Cancelling the returned future does not cancel the operation, and does not end the
+     * section: the section ends when the operation's stage completes, as it would have. (Ending it
+     * at the cancel would let a grace period return while the operation still runs, which is what
+     * the section is there to prevent.) To cancel the operation, cancel its own stage.
+     *
+     * <p>For a channel that takes a {@link CompletionHandler} instead of returning
+     * a stage, use {@link #track(BiConsumer, Object, CompletionHandler)}.
+     *
      * @param operation starts the asynchronous operation
      * @param <T> the operation's result type
      * @return a future completed with the stage's result after the section has ended
@@ -433,6 +443,39 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * Begins a read section, starts an operation that reports to a {@link CompletionHandler}, and
+     * ends the section when the operation completes, <em>before</em> {@code handler} runs — on
+     * {@code completed} and on {@code failed}, on whatever thread the channel calls its handler,
+     * including the initiating thread when the I/O completes at once:
+     *
+     * <pre>{@code
+     * writes.track((a, h) -> channel.write(buffer, position, a, h), attachment, handler);
+     * }</pre>
+     *
+     * <p>If {@code operation} throws, the section ends at once and the exception propagates
+     * ({@code handler} is not called for it). The section ends exactly once. Everything
+     * {@code handler} does happens-after the section ended. This is
+     * {@code enter().closeOnCompletion(operation, attachment, handler)}; see
+     * {@link Held#closeOnCompletion}.
+     *
+     * @param operation  starts the operation, given the attachment and the handler to complete
+     * @param attachment passed to {@code operation} and on to {@code handler}; may be null
+     * @param handler    told of the result after the section ended
+     * @param <V>        the operation's result type
+     * @param <A>        the attachment's type
+     * @throws NullPointerException  if {@code operation} or {@code handler} is null (no section
+     *                               is begun then)
+     * @throws IllegalStateException if the domain is closed
+     * @since 0.1.0
+     */
+    public <V, A> void track(BiConsumer<? super A, ? super CompletionHandler<V, A>> operation, A attachment,
+            CompletionHandler<V, ? super A> handler) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(handler, "handler");
+        enter().closeOnCompletion(operation, attachment, handler);
     }
 
     /**

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.CompletableFuture;
+import java.nio.channels.CompletionHandler;
 
 /**
  * The README's hand-off sample: a connection closed while sends are in flight. {@link #close()}
@@ -23,17 +23,14 @@ public final class Connection implements AutoCloseable {
         ch = Revocable.of(channel, Connection::closeQuietly);
     }
 
-    CompletableFuture<Integer> send(ByteBuffer buf) {
-        Access<AsynchronousSocketChannel> a = ch.tryAccess();
-        if (a == null) return CompletableFuture.failedFuture(new ClosedChannelException());
-        Access<AsynchronousSocketChannel> inFlight = a.detach();      // the completion ends it
-        CompletableFuture<Integer> sent = new CompletableFuture<>();
-        try {
-            inFlight.get().write(buf, sent, TrackedWrites.COMPLETE);
-        } catch (RuntimeException e) {                                // e.g. WritePendingException
-            sent.completeExceptionally(e);
+    <A> void send(ByteBuffer buf, A attachment, CompletionHandler<Integer, ? super A> handler) {
+        Access<AsynchronousSocketChannel> access = ch.tryAccess();
+        if (access == null) {
+            handler.failed(new ClosedChannelException(), attachment);
+            return;
         }
-        return sent.whenComplete((n, e) -> inFlight.close());
+        AsynchronousSocketChannel c = access.get();
+        access.closeOnCompletion((a, h) -> c.write(buf, a, h), attachment, handler);  // ends before handler
     }
 
     @Override public void close() { ch.revoke(); }  // no new send; waits for in-flight ones; closes once

@@ -14,7 +14,6 @@ import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -39,19 +38,22 @@ class ConnectionTest {
             try (AsynchronousSocketChannel peer = server.accept().get(30, TimeUnit.SECONDS)) {
                 Connection connection = new Connection(client);
 
-                CompletableFuture<Integer> sent = connection.send(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                Into<Integer> sent = new Into<>();
+                connection.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), null, sent);
                 Thread closer = new Thread(connection::close, "closer");
                 closer.start();
                 Parked.awaitWaiting(closer);                   // revoke() waits for the send in flight
                 assertTrue(connection.isClosed());
-                assertFalse(sent.isDone(), "the send completed before its completion ran");
+                assertFalse(sent.future.isDone(), "the send completed before its completion ran");
                 assertTrue(client.isOpen(), "the channel was closed under a send in flight");
+                Into<Integer> late = new Into<>();
+                connection.send(ByteBuffer.wrap(new byte[1]), null, late);
                 ExecutionException refused = assertThrows(ExecutionException.class,
-                        () -> connection.send(ByteBuffer.wrap(new byte[1])).get(30, TimeUnit.SECONDS));
+                        () -> late.future.get(30, TimeUnit.SECONDS));
                 assertInstanceOf(ClosedChannelException.class, refused.getCause());
 
                 completions.runNext();                         // the send's completion: ends the access
-                assertEquals(3, sent.get(30, TimeUnit.SECONDS));
+                assertEquals(3, sent.future.get(30, TimeUnit.SECONDS));
                 Parked.join(closer);
                 assertFalse(client.isOpen(), "close() returned but the channel is open");
                 connection.close();                            // a second close returns at once

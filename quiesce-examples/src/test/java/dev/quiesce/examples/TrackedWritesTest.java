@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,8 @@ class TrackedWritesTest {
                 Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), io)) {
             byte[] first = "first record\n".getBytes(StandardCharsets.US_ASCII);
             byte[] second = "second record\n".getBytes(StandardCharsets.US_ASCII);
-            CompletableFuture<Integer> w1 = tracked.write(ch, ByteBuffer.wrap(first), 0);
+            Into<Integer> w1 = new Into<>();
+            tracked.write(ch, ByteBuffer.wrap(first), 0, null, w1);
 
             Thread sync = new Thread(() -> {
                 try {
@@ -45,16 +45,17 @@ class TrackedWritesTest {
             }, "sync");
             sync.start();
             Parked.awaitWaiting(sync);                                 // write 1 is in flight
-            CompletableFuture<Integer> w2 = tracked.write(ch, ByteBuffer.wrap(second), first.length);
+            Into<Integer> w2 = new Into<>();
+            tracked.write(ch, ByteBuffer.wrap(second), first.length, null, w2);
             assertTrue(sync.isAlive(), "sync returned while the first write was in flight");
 
             io.runNext();                                              // the first write runs and completes
             Parked.join(sync);                                         // write 2 still in flight
-            assertEquals(first.length, w1.get(30, TimeUnit.SECONDS));
-            assertFalse(w2.isDone(), "the second write had not been run");
+            assertEquals(first.length, w1.future.get(30, TimeUnit.SECONDS));
+            assertFalse(w2.future.isDone(), "the second write had not been run");
 
             io.runNext();
-            assertEquals(second.length, w2.get(30, TimeUnit.SECONDS));
+            assertEquals(second.length, w2.future.get(30, TimeUnit.SECONDS));
             tracked.sync();                                            // nothing in flight: returns
         }
         byte[] expected = "first record\nsecond record\n".getBytes(StandardCharsets.US_ASCII);

@@ -1,0 +1,92 @@
+package dev.quiesce;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.CompletionHandler;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * The completion handler that {@link Held#closeOnCompletion} gives to an asynchronous operation:
+ * it closes the handle it owns, then calls the user's handler with the same result.
+ */
+final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
+
+    /*
+     * Implementation notes.
+     *
+     * The handle is closed exactly once, by whichever comes first: the operation's completion
+     * (completed or failed, on whatever thread the channel calls it, the initiating one included)
+     * or a synchronous throw from the operation. A compare-and-set on `ended` decides; the loser
+     * does nothing, so a channel that both throws and completes (or completes twice) cannot close
+     * the handle twice. The user's handler is called after the close in a finally block: a close
+     * that throws (a validator report handler set to throw) cannot drop the user's callback.
+     *
+     * Ordering. close() releases with a volatile write (Srcu: the unlock's atomic add; RwSemaphore:
+     * its state or slot release); the user's handler runs after it in program order on the same
+     * thread, so anything the handler does happens-after the section ended.
+     */
+
+    private final Held held;
+    private final CompletionHandler<V, ? super A> handler;
+    private volatile int ended;
+
+    private TrackedCompletion(Held held, CompletionHandler<V, ? super A> handler) {
+        this.held = held;
+        this.handler = handler;
+    }
+
+    /** Hands {@code held} to the operation; see {@link Held#closeOnCompletion}. */
+    static <V, A> void start(Held held, BiConsumer<? super A, ? super CompletionHandler<V, A>> operation,
+            A attachment, CompletionHandler<V, ? super A> handler) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(handler, "handler");
+        TrackedCompletion<V, A> tracked = new TrackedCompletion<>(held.detach(), handler);
+        try {
+            operation.accept(attachment, tracked);
+        } catch (Throwable t) {
+            tracked.end();
+            throw t;
+        }
+    }
+
+    @Override
+    public void completed(V result, A attachment) {
+        try {
+            end();
+        } finally {
+            handler.completed(result, attachment);
+        }
+    }
+
+    @Override
+    public void failed(Throwable failure, A attachment) {
+        try {
+            end();
+        } finally {
+            handler.failed(failure, attachment);
+        }
+    }
+
+    /** Closes the handle unless it has been closed already; the calling thread attaches it first. */
+    private void end() {
+        if (ENDED.compareAndSet(this, 0, 1)) {
+            held.attach().close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TrackedCompletion[" + held + " then " + handler + "]";
+    }
+
+    private static final VarHandle ENDED;
+
+    static {
+        try {
+            ENDED = MethodHandles.lookup().findVarHandle(TrackedCompletion.class, "ended", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
