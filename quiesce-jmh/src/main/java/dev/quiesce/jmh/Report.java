@@ -179,10 +179,11 @@ public final class Report {
     /**
      * Keeps the results of the run the report is drawn from in {@code data}, replacing what was
      * there, so that the report can be drawn again without running anything
-     * ({@code Report docs/data docs}). JMH's JSON is kept without the per-iteration raw data
-     * ({@code rawData}, {@code rawDataHistogram}: the bulk of the files, and the report reads only
-     * scores, errors and percentiles), one result per line; the footprint JSON and the run
-     * description are copied as they are.
+     * ({@code Report docs/data docs}). JMH's JSON is kept with only what the report reads — scores,
+     * errors, units, and percentiles in sample mode — without the per-iteration raw data, the
+     * confidence intervals (score ± error) and the percentiles of throughput and secondary
+     * metrics, one result per line; the footprint JSON and the run description are copied as they
+     * are.
      */
     static void keep(Path results, Path data) throws IOException {
         Files.createDirectories(data);
@@ -213,10 +214,11 @@ public final class Report {
                 JsonArray all = root.getAsJsonArray();
                 for (int i = 0; i < all.size(); i++) {
                     JsonObject o = all.get(i).getAsJsonObject();
-                    stripRaw(o.getAsJsonObject("primaryMetric"));
+                    boolean sample = o.has("mode") && o.get("mode").getAsString().equals("sample");
+                    strip(o.getAsJsonObject("primaryMetric"), sample);
                     if (o.has("secondaryMetrics")) {
                         for (Map.Entry<String, JsonElement> m : o.getAsJsonObject("secondaryMetrics").entrySet()) {
-                            stripRaw(m.getValue().getAsJsonObject());
+                            strip(m.getValue().getAsJsonObject(), false);
                         }
                     }
                     b.append(gson.toJson(o)).append(i + 1 < all.size() ? ",\n" : "\n");
@@ -227,10 +229,15 @@ public final class Report {
         System.out.println("report: kept this run's results in " + data);
     }
 
-    private static void stripRaw(JsonObject metric) {
+    /** Leaves a metric's score, error and unit, and its percentiles if asked (sample mode: the median). */
+    private static void strip(JsonObject metric, boolean percentiles) {
         if (metric != null) {
             metric.remove("rawData");
             metric.remove("rawDataHistogram");
+            metric.remove("scoreConfidence");              // score ± error
+            if (!percentiles) {
+                metric.remove("scorePercentiles");
+            }
         }
     }
 
