@@ -382,8 +382,8 @@ public final class Report {
                 + "The scaling charts draw the scores only — the table under them gives every error. Under each chart,\n"
                 + "*where peers win* is computed from the scores: beyond the errors means the peer's worst case beats the\n"
                 + "Quiesce method's best case.\n\n");
-        md.append("The JSON this report was drawn from is kept in [data/](data/) (without JMH's per-iteration raw\n"
-                + "data); `java -Djava.awt.headless=true -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Report docs/data docs`\n"
+        md.append("The JSON this report was drawn from is kept in [data/](data/) (what the report reads: scores, errors,\n"
+                + "units, sample-mode percentiles); `java -Djava.awt.headless=true -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Report docs/data docs`\n"
                 + "draws it again.\n\n");
     }
 
