@@ -53,7 +53,10 @@
 #   (part "report")
 #       dev.quiesce.jmh.Report: renders $DOCS/performance.md and PNG charts from the JSON files of
 #       this run (those listed in $OUT/run-info.properties: files of earlier runs left in $OUT
-#       are never mixed in).
+#       are never mixed in), and keeps those files in $DOCS/data (replacing what was there;
+#       JMH's per-iteration raw data left out), so that the docs can be drawn again from the
+#       results they show without running anything:
+#           REPORT_FROM=docs/data PARTS=report quiesce-jmh/run-benchmarks.sh
 #
 # Extra options are passed to every JMH run; one that the mode also sets replaces the mode's
 # (JMH refuses an option given twice), e.g.
@@ -66,6 +69,7 @@
 #   THREADS        thread counts for the read and shared parts (default "1 2 4")
 #   SCALE_THREADS  thread counts for the scaling part (default "1 2 4 8 64")
 #   BENCH_LABEL    a line the report shows first, e.g. "Smoke run on a busy machine: not for claims"
+#   REPORT_FROM    with PARTS=report: draw the report from this directory (e.g. docs/data) instead of $OUT
 #   REBUILD=1      rebuild even when target/benchmarks.jar exists
 #   LOCK_WAIT_MINUTES  how long to wait while another JMH run holds /tmp/jmh.lock (default 60)
 #
@@ -255,6 +259,10 @@ echo "# JSON results in $out"
 
 for part in $parts; do
     if [[ "$part" == report ]]; then
+        if [[ -n "${REPORT_FROM:-}" ]]; then
+            "$java_bin" -Djava.awt.headless=true -cp "$jar" dev.quiesce.jmh.Report "$REPORT_FROM" "$docs"
+            continue
+        fi
         # Only this run's JSON files (listed in run-info.properties) go into the report.
         staged="$out/.report"
         rm -rf "$staged"

@@ -1,5 +1,8 @@
 package dev.quiesce.jmh;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -20,7 +23,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -41,7 +43,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <p>Errors are JMH's 99.9 % confidence half-widths ({@code scoreError}); a ratio a/b is shown
  * with the worst and best case within them, (a − ea)/(b + eb) to (a + ea)/(b − eb), open-ended
- * when b − eb ≤ 0. Parts whose JSON is missing are left out of the report; nothing is invented.
+ * when a − ea ≤ 0 (low end) or b − eb ≤ 0 (high end): a ratio is never negative. Ratio, latency
+ * and throughput-per-peer charts are {@link RangeChart}s: a log axis, the point and its range.
+ * Under every chart a line says where a peer beats the Quiesce method beyond the errors (and
+ * where it leads on the mean only), computed from the scores ({@link Wins}). Parts whose JSON is
+ * missing are left out of the report; nothing is invented.
+ *
+ * <p>The results the report is drawn from are kept in {@code DOCS_DIR/data} (see {@link #keep});
+ * to draw it again from them: {@code Report docs/data docs}.
  */
 public final class Report {
 
@@ -150,13 +159,86 @@ public final class Report {
         }
         System.setProperty("java.awt.headless", "true");
         Report r = new Report();
-        r.load(Path.of(args[0]));
+        Path results = Path.of(args[0]);
+        r.load(results);
         r.docs = Path.of(args[1]);
         Files.createDirectories(r.docs);
+        Path data = r.docs.resolve(DATA);
+        if (!Files.exists(data) || !Files.isSameFile(results, data)) {
+            keep(results, data);
+        }
         r.render();
         Path out = r.docs.resolve("performance.md");
         Files.writeString(out, r.md.toString(), StandardCharsets.UTF_8);
         System.out.println("report: wrote " + out + " and its charts");
+    }
+
+    /** Where, under the docs directory, the results the report was drawn from are kept. */
+    static final String DATA = "data";
+
+    /**
+     * Keeps the results of the run the report is drawn from in {@code data}, replacing what was
+     * there, so that the report can be drawn again without running anything
+     * ({@code Report docs/data docs}). JMH's JSON is kept with only what the report reads — scores,
+     * errors, units, and percentiles in sample mode — without the per-iteration raw data, the
+     * confidence intervals (score ± error) and the percentiles of throughput and secondary
+     * metrics, one result per line; the footprint JSON and the run description are copied as they
+     * are.
+     */
+    static void keep(Path results, Path data) throws IOException {
+        Files.createDirectories(data);
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(data, "*.{json,properties}")) {
+            for (Path f : old) {
+                Files.delete(f);
+            }
+        }
+        Gson gson = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(results, "*.{json,properties}")) {
+            for (Path f : files) {
+                Path to = data.resolve(f.getFileName());
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".json") || name.equals("footprint.json")) {
+                    Files.copy(f, to);
+                    continue;
+                }
+                JsonElement root;
+                try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                    root = JsonParser.parseReader(r);
+                } catch (RuntimeException e) {
+                    continue;                              // not JMH JSON: the report skipped it too
+                }
+                if (!root.isJsonArray()) {
+                    continue;
+                }
+                StringBuilder b = new StringBuilder("[\n");
+                JsonArray all = root.getAsJsonArray();
+                for (int i = 0; i < all.size(); i++) {
+                    JsonObject o = all.get(i).getAsJsonObject();
+                    boolean sample = o.has("mode") && o.get("mode").getAsString().equals("sample");
+                    strip(o.getAsJsonObject("primaryMetric"), sample);
+                    if (o.has("secondaryMetrics")) {
+                        for (Map.Entry<String, JsonElement> m : o.getAsJsonObject("secondaryMetrics").entrySet()) {
+                            strip(m.getValue().getAsJsonObject(), false);
+                        }
+                    }
+                    b.append(gson.toJson(o)).append(i + 1 < all.size() ? ",\n" : "\n");
+                }
+                Files.writeString(to, b.append("]\n"), StandardCharsets.UTF_8);
+            }
+        }
+        System.out.println("report: kept this run's results in " + data);
+    }
+
+    /** Leaves a metric's score, error and unit, and its percentiles if asked (sample mode: the median). */
+    private static void strip(JsonObject metric, boolean percentiles) {
+        if (metric != null) {
+            metric.remove("rawData");
+            metric.remove("rawDataHistogram");
+            metric.remove("scoreConfidence");              // score ± error
+            if (!percentiles) {
+                metric.remove("scorePercentiles");
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -294,13 +376,119 @@ public final class Report {
         md.append("Scores are JMH's mean ± its 99.9 % confidence half-width (none, and \"error unknown\", when\n"
                 + "a run had too few iterations for JMH to give one). A ratio *a/b* is given with the\n"
                 + "range its errors allow: (a − ea)/(b + eb) to (a + ea)/(b − eb). On a 2-core machine absolute\n"
-                + "figures are indications; compare peers measured in the same run. Error bars in the charts are\n"
-                + "JMH's errors (on ratio bars they span the larger side of the ratio's range); charts with a\n"
-                + "logarithmic axis have none — the tables give every error.\n\n");
+                + "figures are indications; compare peers measured in the same run. Charts of ratios, latencies and\n"
+                + "per-peer throughput use a logarithmic axis and draw each score (or ratio) as a point with the range its\n"
+                + "errors allow as a line; an open side (the error reaches the score) is dashed to the edge of the plot.\n"
+                + "The scaling charts draw the scores only — the table under them gives every error. Under each chart,\n"
+                + "*where peers win* is computed from the scores: beyond the errors means the peer's worst case beats the\n"
+                + "Quiesce method's best case.\n\n");
+        md.append("The JSON this report was drawn from is kept in [data/](data/) (what the report reads: scores, errors,\n"
+                + "units, sample-mode percentiles); `java -Djava.awt.headless=true -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Report docs/data docs`\n"
+                + "draws it again.\n\n");
     }
 
     private void chartCaption() {
         md.append("\n<sub>").append(caption()).append("</sub>\n\n");
+    }
+
+    // --- Where peers win
+
+    /**
+     * The captions' "where peers win", computed from the scores: a peer wins beyond the errors
+     * when even its worst case beats the Quiesce method's best case (higher is better:
+     * p − ep &gt; q + eq; lower is better: p + ep &lt; q − eq); it is ahead on the mean only when its
+     * score is better but the errors overlap. An unknown error never counts as beyond.
+     */
+    static final class Wins {
+        private final boolean higherIsBetter;
+        private final String unit;
+        /** peer -> Quiesce method -> contexts, in the order met. */
+        private final Map<String, Map<String, List<String>>> beyond = new LinkedHashMap<>();
+        private final Map<String, Map<String, List<String>>> meanOnly = new LinkedHashMap<>();
+        private final Map<String, Map<String, List<String>>> quiesceBeyond = new LinkedHashMap<>();
+        private final Map<String, Map<String, List<String>>> open = new LinkedHashMap<>();
+
+        /** Appended to a list of contexts, e.g. " threads" for "(at 1, 2 threads)". */
+        private String contextUnit = "";
+
+        Wins(boolean higherIsBetter, String unit) {
+            this.higherIsBetter = higherIsBetter;
+            this.unit = unit;
+        }
+
+        Wins contextUnit(String u) {
+            contextUnit = u;
+            return this;
+        }
+
+        /** Compares a peer's {score, error} with a Quiesce method's; null values are skipped. */
+        Wins compare(String peer, double[] p, String quiesce, double[] q, String context) {
+            if (p == null || q == null || !(p[0] > 0) || !(q[0] > 0)) {
+                return this;
+            }
+            double ep = Double.isFinite(p[1]) ? p[1] : Double.POSITIVE_INFINITY;
+            double eq = Double.isFinite(q[1]) ? q[1] : Double.POSITIVE_INFINITY;
+            boolean peerAhead = higherIsBetter ? p[0] > q[0] : p[0] < q[0];
+            boolean peerBeyond = higherIsBetter ? p[0] - ep > q[0] + eq : p[0] + ep < q[0] - eq;
+            boolean quiesceBeyondNow = higherIsBetter ? q[0] - eq > p[0] + ep : q[0] + eq < p[0] - ep;
+            if (peerBeyond) {
+                add(beyond, peer, quiesce, (context.isEmpty() ? "" : context + contextUnit + ": ")
+                        + pm(p[0], p[1]) + " against " + pm(q[0], q[1]) + unit);
+            } else if (quiesceBeyondNow) {
+                add(quiesceBeyond, quiesce, peer, context);
+            } else {
+                add(open, quiesce, peer, context);
+                if (peerAhead) {
+                    add(meanOnly, peer, quiesce, context);
+                }
+            }
+            return this;
+        }
+
+        private static void add(Map<String, Map<String, List<String>>> m, String peer, String quiesce, String ctx) {
+            m.computeIfAbsent(peer, k -> new LinkedHashMap<>()).computeIfAbsent(quiesce, k -> new ArrayList<>()).add(ctx);
+        }
+
+        /** "peer over q1 (ctx, ctx), q2; peer2 over …" (or the other way round). */
+        private String list(Map<String, Map<String, List<String>>> m, String versus, boolean unitAfter) {
+            StringBuilder b = new StringBuilder();
+            for (Map.Entry<String, Map<String, List<String>>> p : m.entrySet()) {
+                if (b.length() > 0) {
+                    b.append("; ");
+                }
+                b.append("**").append(p.getKey()).append("**").append(versus);
+                boolean first = true;
+                for (Map.Entry<String, List<String>> q : p.getValue().entrySet()) {
+                    b.append(first ? "" : ", ").append(q.getKey());
+                    List<String> ctx = new ArrayList<>(q.getValue());
+                    ctx.removeIf(String::isEmpty);
+                    if (!ctx.isEmpty()) {
+                        b.append(" (").append(unitAfter && !contextUnit.isEmpty() ? "at " : "").append(String.join(unitAfter ? ", " : "; ", ctx))
+                                .append(unitAfter ? contextUnit : "").append(')');
+                    }
+                    first = false;
+                }
+            }
+            return b.toString();
+        }
+
+        /** The caption line: where peers win beyond the errors, and where they lead on the mean only. */
+        String text() {
+            StringBuilder b = new StringBuilder("*Where peers win (computed from this run):* ");
+            b.append(beyond.isEmpty() ? "no peer wins beyond the errors." : "beyond the errors — " + list(beyond, " over ", false) + ".");
+            if (!meanOnly.isEmpty()) {
+                b.append(" Ahead on the mean only, within the errors — ").append(list(meanOnly, " over ", true)).append('.');
+            }
+            return b.append('\n').toString();
+        }
+
+        /** For ratio charts: also where Quiesce wins beyond the errors and where nothing is resolved. */
+        String ratioText() {
+            StringBuilder b = new StringBuilder(text());
+            b.append("\n*Quiesce faster beyond the errors:* ").append(quiesceBeyond.isEmpty() ? "nowhere" : list(quiesceBeyond, " over ", true))
+                    .append(". *Not resolved (the range includes 1×):* ").append(open.isEmpty() ? "none" : list(open, " vs ", true)).append(".\n");
+            return b.toString();
+        }
     }
 
     // --- Scaling
@@ -316,12 +504,12 @@ public final class Report {
                 + "(64 threads = 32 per core, time-sliced)** — those points show whether throughput holds up under\n"
                 + "preemption, not more parallelism.\n\n");
         String title = "Read-side pair, total ops/µs (log) — 2 cores: 4, 8, 64 threads oversubscribed";
-        scalingChart("scaling-quiesce.png", title + " — Quiesce", rs, concat(QUIESCE, List.of("longadder")));
-        scalingChart("scaling-jdk.png", title + " — JDK", rs, concat(List.of("srcu-int", "rwsem-token"), JDK));
-        scalingChart("scaling-libraries.png", title + " — libraries", rs, concat(List.of("srcu-int", "rwsem-token"), LIBRARIES));
-        md.append("![Read-side pair scaling, Quiesce forms](scaling-quiesce.png)\n");
-        md.append("![Read-side pair scaling against the JDK](scaling-jdk.png)\n");
-        md.append("![Read-side pair scaling against OpOrder and asyncutil](scaling-libraries.png)\n");
+        scalingPart("scaling-quiesce.png", title + " — Quiesce", "Read-side pair scaling, Quiesce forms", rs,
+                concat(QUIESCE, List.of("longadder")));
+        scalingPart("scaling-jdk.png", title + " — JDK", "Read-side pair scaling against the JDK", rs,
+                concat(List.of("srcu-int", "rwsem-token"), JDK));
+        scalingPart("scaling-libraries.png", title + " — libraries", "Read-side pair scaling against OpOrder and asyncutil", rs,
+                concat(List.of("srcu-int", "rwsem-token"), LIBRARIES));
         chartCaption();
         md.append("| read side | ");
         for (String t : THREADS) {
@@ -355,7 +543,31 @@ public final class Report {
         return null;
     }
 
-    private void scalingChart(String file, String title, List<Result> rs, List<String> impls) throws IOException {
+    /** One scaling chart, and where the peers on it beat the Quiesce forms on it (thread by thread). */
+    private void scalingPart(String file, String title, String alt, List<Result> rs, List<String> impls) throws IOException {
+        if (!scalingChart(file, title, rs, impls)) {
+            return;
+        }
+        md.append("![").append(alt).append("](").append(file).append(")\n\n");
+        Wins w = new Wins(true, " ops/µs").contextUnit(" threads");
+        for (String t : THREADS) {
+            for (String peer : impls) {
+                if (QUIESCE.contains(peer)) {
+                    continue;
+                }
+                Result p = find(select("ScalingBenchmark", q -> q.method.equals("pair") && q.param("impl").equals(peer)), t);
+                for (String quiesce : impls) {
+                    if (QUIESCE.contains(quiesce)) {
+                        Result q = find(select("ScalingBenchmark", r -> r.method.equals("pair") && r.param("impl").equals(quiesce)), t);
+                        w.compare(label(peer), value(p), label(quiesce), value(q), t);
+                    }
+                }
+            }
+        }
+        md.append(w.text()).append('\n');
+    }
+
+    private boolean scalingChart(String file, String title, List<Result> rs, List<String> impls) throws IOException {
         CategoryChart c = new CategoryChartBuilder().width(1100).height(620).title(title)
                 .xAxisTitle("benchmark threads on 2 cores (64 = 32 per core)").yAxisTitle("ops/µs, all threads (log scale)").build();
         style(c);
@@ -390,6 +602,7 @@ public final class Report {
             decades(c);
             save(c, file);
         }
+        return any;
     }
 
     // --- Ratios
@@ -401,19 +614,24 @@ public final class Report {
             return;
         }
         md.append("## Ratios to the peers\n\n");
-        md.append("How many times the Quiesce form's throughput is the peer's (above 1: Quiesce is faster), for the\n"
-                + "read-side pair at 2 threads (one per core) and for the hand-off pair (begun on one core, ended\n"
-                + "on the other).\n\n");
+        md.append("How many times the Quiesce form's throughput is the peer's, for the read-side pair at 2 threads (one\n"
+                + "per core) and for the hand-off pair (begun on one core, ended on the other). Logarithmic axis: 2× faster\n"
+                + "and 2× slower lie equally far from the 1× line. The point is the ratio of the scores; the line spans\n"
+                + "the range the two errors allow, (a − ea)/(b + eb) to (a + ea)/(b − eb). A ratio is never negative: where\n"
+                + "a − ea ≤ 0 the low end is open, where b − eb ≤ 0 the high end is, and an open side is drawn dashed to\n"
+                + "the edge of the plot (so is a bound beyond the axis); the table below gives every bound.\n\n");
         List<String> peers = concat(JDK, LIBRARIES);
         if (haveScaling) {
-            ratioChart("ratios-read-pair.png", "Read-side pair at 2 threads: Quiesce / peer (higher = Quiesce faster)", peers,
-                    impl -> value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals(impl))));
-            md.append("![Ratios, read-side pair](ratios-read-pair.png)\n");
+            Value pair = impl -> value(one("ScalingBenchmark", r -> r.threads == 2 && r.param("impl").equals(impl)));
+            ratioChart("ratios-read-pair.png", "Read-side pair at 2 threads on 2 cores: Quiesce throughput / peer throughput", peers, pair);
+            md.append("![Ratios, read-side pair](ratios-read-pair.png)\n\n");
+            md.append(ratioWins(peers, pair).ratioText()).append('\n');
         }
         if (haveHandOff) {
-            ratioChart("ratios-hand-off.png", "Hand-off pair: Quiesce / peer (higher = Quiesce faster)", peers,
-                    impl -> handOffValue(impl));
-            md.append("![Ratios, hand-off pair](ratios-hand-off.png)\n");
+            Value handOff = this::handOffValue;
+            ratioChart("ratios-hand-off.png", "Hand-off pair (begun on one core, ended on the other): Quiesce / peer", peers, handOff);
+            md.append("![Ratios, hand-off pair](ratios-hand-off.png)\n\n");
+            md.append(ratioWins(peers, handOff).ratioText()).append('\n');
         }
         chartCaption();
         md.append("| peer | read pair, 2 threads: Srcu int / peer | read pair: RwSemaphore token / peer | hand-off: Srcu int / peer | hand-off: RwSemaphore token / peer |\n");
@@ -429,6 +647,16 @@ public final class Report {
                     .append(" | ").append(ratio(sh, ph)).append(" | ").append(ratio(rh, ph)).append(" |\n");
         }
         md.append('\n');
+    }
+
+    private static Wins ratioWins(List<String> peers, Value v) {
+        Wins w = new Wins(true, " ops/µs");
+        for (String p : peers) {
+            for (String q : List.of("srcu-int", "rwsem-token")) {
+                w.compare(label(p), v.of(p), label(q), v.of(q), "");
+            }
+        }
+        return w;
     }
 
     private interface Value {
@@ -449,47 +677,57 @@ public final class Report {
     }
 
     private void ratioChart(String file, String title, List<String> peers, Value v) throws IOException {
-        CategoryChart c = new CategoryChartBuilder().width(1100).height(620).title(title)
-                .xAxisTitle("peer").yAxisTitle("ratio (×)").build();
-        style(c);
-        c.getStyler().setXAxisLabelRotation(30);
+        RangeChart c = new RangeChart(title, "Quiesce throughput / peer throughput (×, log scale; right of 1×: Quiesce faster)", true);
+        for (String p : peers) {
+            if (v.of(p) != null) {
+                c.row(label(p));
+            }
+        }
         for (String q : List.of("srcu-int", "rwsem-token")) {
             double[] a = v.of(q);
             if (a == null) {
                 continue;
             }
-            List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
-            List<Double> e = new ArrayList<>();
+            List<double[]> points = new ArrayList<>();
             for (String p : peers) {
                 double[] b = v.of(p);
-                if (b == null) {
-                    continue;
+                if (b != null) {
+                    points.add(ratioRange(a, b));
                 }
-                double[] rr = ratioRange(new double[] {a[0], finite(a[1])}, new double[] {b[0], finite(b[1])});
-                x.add(label(p));
-                y.add(rr[0]);
-                double hi = Double.isInfinite(rr[2]) ? rr[0] : rr[2] - rr[0];
-                e.add(Math.max(rr[0] - rr[1], hi));
             }
-            if (!x.isEmpty()) {
-                c.addSeries(label(q) + " / peer", x, y, e);
-            }
+            c.series(label(q) + " / peer", points);
         }
-        if (!c.getSeriesMap().isEmpty()) {
-            c.addAnnotation(new AnnotationLine(1.0, false, false));   // 1×: as fast as the peer
-            save(c, file);
-        }
+        c.save(docs, file);
     }
 
-    /** {ratio, low, high} of a/b within the errors; high is infinite when b − eb ≤ 0. */
+    /**
+     * {ratio, low, high} of a/b within the errors: low = (a − ea)/(b + eb), high = (a + ea)/(b − eb).
+     * A side the errors leave open is 0 (low: a − ea ≤ 0) or infinite (high: b − eb ≤ 0); both
+     * are open when an error is unknown (NaN).
+     */
     static double[] ratioRange(double[] a, double[] b) {
         double r = a[0] / b[0];
+        if (!Double.isFinite(a[1]) || !Double.isFinite(b[1])) {
+            return new double[] {r, 0, Double.POSITIVE_INFINITY};
+        }
         double lo = (a[0] - a[1]) / (b[0] + b[1]);
         double hi = b[0] - b[1] > 0 ? (a[0] + a[1]) / (b[0] - b[1]) : Double.POSITIVE_INFINITY;
         return new double[] {r, Math.max(0, lo), hi};
     }
 
+    /** {score, score − error, score + error}; the low end is 0 (open) when the error reaches 0. */
+    static double[] scoreRange(double score, double error) {
+        if (!Double.isFinite(error)) {
+            return new double[] {score, 0, Double.POSITIVE_INFINITY};
+        }
+        return new double[] {score, Math.max(0, score - error), score + error};
+    }
+
+    /**
+     * A ratio with the range its errors allow, e.g. "10.3× (7.86–13.8)", "8.92× (1.85 or more)",
+     * "3.22× (up to 57.1)", "1.46× (unbounded: the errors exceed the scores)": a ratio of two
+     * throughputs is never negative, so a low end at or below 0 is stated as open.
+     */
     static String ratio(double[] a, double[] b) {
         if (a == null || b == null) {
             return "—";
@@ -498,7 +736,13 @@ public final class Report {
             return sig(a[0] / b[0]) + "× (error unknown)";
         }
         double[] r = ratioRange(a, b);
-        return String.format(Locale.ROOT, "%s× (%s–%s)", sig(r[0]), sig(r[1]), Double.isInfinite(r[2]) ? "∞" : sig(r[2]));
+        boolean loOpen = r[1] <= 0;
+        boolean hiOpen = Double.isInfinite(r[2]);
+        String range = loOpen && hiOpen ? "unbounded: the errors exceed the scores"
+                : loOpen ? "up to " + sig(r[2])
+                : hiOpen ? sig(r[1]) + " or more"
+                : sig(r[1]) + "–" + sig(r[2]);
+        return String.format(Locale.ROOT, "%s× (%s)", sig(r[0]), range);
     }
 
     // --- Hand-off
@@ -513,15 +757,11 @@ public final class Report {
                 + "and passes them through a bounded SPSC ring (1024 slots, the same ring for every peer) to a\n"
                 + "consumer that ends them, one thread per core. Score: sections completed per µs. `ReentrantReadWriteLock`\n"
                 + "cannot take part: its read lock belongs to the locking thread.\n\n");
-        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
-                .title("Hand-off pair: sections begun on one core and ended on the other, per µs")
-                .xAxisTitle("read side").yAxisTitle("hand-offs/µs").build();
-        style(c);
-        c.getStyler().setXAxisLabelRotation(30);
-        c.getStyler().setLegendVisible(false);
-        List<String> x = new ArrayList<>();
-        List<Double> y = new ArrayList<>();
-        List<Double> e = new ArrayList<>();
+        RangeChart c = new RangeChart("Hand-off pair: sections begun on one core and ended on the other, per µs",
+                "hand-offs/µs (log scale; right is faster), score ± error", false);
+        List<double[]> ours = new ArrayList<>();
+        List<double[]> theirs = new ArrayList<>();
+        Wins w = new Wins(true, " hand-offs/µs");
         md.append("| read side | hand-offs/µs | B per section |\n|---|---:|---:|\n");
         for (String impl : concat(concat(QUIESCE, JDK), LIBRARIES)) {
             double[] v = handOffValue(impl);
@@ -529,16 +769,21 @@ public final class Report {
                 continue;
             }
             Result r = one("HandOffBenchmark", q -> q.param("impl").equals(impl));
-            x.add(label(impl));
-            y.add(v[0]);
-            e.add(finite(v[1]));
+            c.row(label(impl));
+            ours.add(QUIESCE.contains(impl) ? scoreRange(v[0], v[1]) : null);
+            theirs.add(QUIESCE.contains(impl) ? null : scoreRange(v[0], v[1]));
             md.append("| ").append(label(impl)).append(" | ").append(pm(v[0], v[1])).append(" | ")
                     .append(bytes(2 * r.secondaryScore("·gc.alloc.rate.norm"))).append(" |\n");
+            if (!QUIESCE.contains(impl)) {
+                for (String q : QUIESCE) {
+                    w.compare(label(impl), v, label(q), handOffValue(q), "");
+                }
+            }
         }
-        if (!x.isEmpty()) {
-            c.addSeries("hand-offs/µs", x, y, e);
-            save(c, "hand-off.png");
-            md.append("\n![Hand-off pair](hand-off.png)\n");
+        if (!ours.isEmpty()) {
+            c.series("Quiesce", ours).series("peers", theirs);
+            c.save(docs, "hand-off.png");
+            md.append("\n![Hand-off pair](hand-off.png)\n\n").append(w.text());
             chartCaption();
         }
     }
@@ -556,45 +801,38 @@ public final class Report {
                 + "stream (hand over hand: a section is always open). `Phaser` cannot tell older readers from newer\n"
                 + "ones, so a stream holds it for ever: its waits are cut at 10 ms and counted as timeouts.\n\n");
         List<String> loads = List.of("none", "short", "stream");
+        List<String> loadNames = List.of("no reader", "one short reader", "reader stream");
         List<String> impls = List.of("srcu", "srcu-expedited", "oporder", "phaser");
-        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
-                .title("Wait for older readers: µs per call (log) — Phaser under a stream times out at 10 ms")
-                .xAxisTitle("reader load").yAxisTitle("µs per wait (log scale)").build();
-        style(c);
-        c.getStyler().setYAxisLogarithmic(true);
+        RangeChart c = new RangeChart("Wait for older readers: µs per call — Phaser under a stream times out at 10 ms",
+                "µs per wait (log scale; left is faster), score ± error", false);
+        loadNames.forEach(c::row);
+        Wins w = new Wins(false, " µs");
         md.append("| updater | no reader (µs) | one short reader (µs) | reader stream (µs) | 10 ms timeouts under the stream (JMH's count) |\n|---|---:|---:|---:|---:|\n");
         for (String impl : impls) {
-            List<Double> y = new ArrayList<>();
-            List<Double> e = new ArrayList<>();
-            List<String> x = new ArrayList<>();
+            List<double[]> points = new ArrayList<>();
             md.append("| ").append(waitLabel(impl)).append(" | ");
             Result stream = null;
-            for (String load : loads) {
-                Result r = one("WaitForReadersBenchmark", q -> q.method.equals("waitForOlderReaders")
-                        && q.param("impl").equals(impl) && q.param("load").equals(load));
+            for (int k = 0; k < loads.size(); k++) {
+                String load = loads.get(k);
+                Result r = waitResult(impl, load);
                 md.append(r == null ? "—" : pm(r.score, r.error)).append(" | ");
-                if (r != null && r.score > 0) {
-                    x.add(load);
-                    y.add(r.score);
-                    e.add(Math.min(finite(r.error), r.score * 0.99));
-                }
+                points.add(r == null ? null : scoreRange(r.score, r.error));
                 if (load.equals("stream")) {
                     stream = r;
+                }
+                if (!impl.startsWith("srcu")) {
+                    for (String q : List.of("srcu", "srcu-expedited")) {
+                        w.compare(waitLabel(impl), value(r), waitLabel(q), value(waitResult(q, load)), loadNames.get(k));
+                    }
                 }
             }
             md.append(stream == null || Double.isNaN(stream.secondaryScore("timeouts")) ? "—"
                     : String.format(Locale.ROOT, "%.0f", stream.secondaryScore("timeouts"))).append(" |\n");
-            if (x.size() == loads.size()) {
-                c.addSeries(waitLabel(impl), x, y);
-                e.clear();                                 // log axis: errors are in the table
-            }
+            c.series(waitLabel(impl), points);
         }
-        if (!c.getSeriesMap().isEmpty()) {
-            decades(c);
-            save(c, "grace-period.png");
-            md.append("\n![Grace-period latency](grace-period.png)\n");
-            chartCaption();
-        }
+        c.save(docs, "grace-period.png");
+        md.append("\n![Grace-period latency](grace-period.png)\n\n").append(w.text());
+        chartCaption();
         Result srcuStream = one("WaitForReadersBenchmark", q -> q.param("impl").equals("srcu") && q.param("load").equals("stream"));
         Result orderStream = one("WaitForReadersBenchmark", q -> q.param("impl").equals("oporder") && q.param("load").equals("stream"));
         Result srcuNone = one("WaitForReadersBenchmark", q -> q.param("impl").equals("srcu") && q.param("load").equals("none"));
@@ -604,6 +842,11 @@ public final class Report {
                     .append(ratio(value(orderNone), value(srcuNone))).append("; reader stream ")
                     .append(ratio(value(orderStream), value(srcuStream))).append(".\n\n");
         }
+    }
+
+    private Result waitResult(String impl, String load) {
+        return one("WaitForReadersBenchmark", q -> q.method.equals("waitForOlderReaders")
+                && q.param("impl").equals(impl) && q.param("load").equals(load));
     }
 
     // --- Read/write
@@ -620,45 +863,39 @@ public final class Report {
         List<String> impls = List.of("rwsem", "rrwl", "stamped", "async-rwlock");
         String[][] cols = {{"fence", "fenceReader"}, {"fence", "fenceWriter"}, {"mix", "mixReader"}, {"mix", "mixMixed"}};
         String[] names = {"fence: reader", "fence: writer", "95/5: reader", "95/5: mixed (1 write in 10)"};
-        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
-                .title("Writer fencing readers, and a 95/5 mix: ops/µs per thread (2 threads, 2 cores)")
-                .xAxisTitle("implementation").yAxisTitle("ops/µs").build();
-        style(c);
+        RangeChart c = new RangeChart("Writer fencing readers, and a 95/5 mix: ops/µs per thread (2 threads, 2 cores)",
+                "ops/µs per thread (log scale; right is faster), score ± error", false);
+        for (String name : names) {
+            c.row(name);
+        }
+        Wins w = new Wins(true, " ops/µs");
         md.append("| implementation | fence: reader | fence: writer | 95/5: reader | 95/5: mixed | 95/5 total vs RwSemaphore |\n|---|---:|---:|---:|---:|---:|\n");
         Result rwsemMix = one("ReadWriteBenchmark", q -> q.method.equals("mix") && q.param("impl").equals("rwsem"));
         for (String impl : impls) {
             md.append("| ").append(lockLabel(impl)).append(" | ");
-            for (String[] col : cols) {
-                Result r = one("ReadWriteBenchmark", q -> q.method.equals(col[0]) && q.param("impl").equals(impl));
-                md.append(r == null || !r.secondary.containsKey(col[1]) ? "—"
-                        : pm(r.secondaryScore(col[1]), r.secondaryError(col[1]))).append(" | ");
+            List<double[]> points = new ArrayList<>();
+            for (int k = 0; k < cols.length; k++) {
+                double[] v = rwValue(impl, cols[k]);
+                md.append(v == null ? "—" : pm(v[0], v[1])).append(" | ");
+                points.add(v == null ? null : scoreRange(v[0], v[1]));
+                if (!impl.equals("rwsem")) {
+                    w.compare(lockLabel(impl), v, lockLabel("rwsem"), rwValue("rwsem", cols[k]), names[k]);
+                }
             }
             Result mix = one("ReadWriteBenchmark", q -> q.method.equals("mix") && q.param("impl").equals(impl));
             md.append(ratio(value(mix), value(rwsemMix))).append(" |\n");
-        }
-        for (int k = 0; k < cols.length; k++) {
-            String[] col = cols[k];
-            List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
-            List<Double> e = new ArrayList<>();
-            for (String impl : impls) {
-                Result r = one("ReadWriteBenchmark", q -> q.method.equals(col[0]) && q.param("impl").equals(impl));
-                if (r != null && r.secondary.containsKey(col[1])) {
-                    x.add(lockLabel(impl));
-                    y.add(r.secondaryScore(col[1]));
-                    e.add(finite(r.secondaryError(col[1])));
-                }
-            }
-            if (x.size() == impls.size()) {
-                c.addSeries(names[k], x, y, e);
-            }
+            c.series(lockLabel(impl), points);
         }
         md.append("\n(The last column is the group's total throughput, reads and writes, over RwSemaphore's.)\n");
-        if (!c.getSeriesMap().isEmpty()) {
-            save(c, "read-write.png");
-            md.append("\n![Writer fencing and 95/5 mix](read-write.png)\n");
-            chartCaption();
-        }
+        c.save(docs, "read-write.png");
+        md.append("\n![Writer fencing and 95/5 mix](read-write.png)\n\n").append(w.text());
+        chartCaption();
+    }
+
+    /** {score, error} of one thread's secondary result in a ReadWriteBenchmark group, or null. */
+    private double[] rwValue(String impl, String[] col) {
+        Result r = one("ReadWriteBenchmark", q -> q.method.equals(col[0]) && q.param("impl").equals(impl));
+        return r == null || !r.secondary.containsKey(col[1]) ? null : new double[] {r.secondaryScore(col[1]), r.secondaryError(col[1])};
     }
 
     // --- Kill
@@ -674,44 +911,48 @@ public final class Report {
                 + "to its return with the object dead (sample mode: mean ± error, and the median).\n\n");
         List<String> impls = List.of("rwsem", "revocable", "async-epoch", "open-coded");
         List<String> counts = List.of("0", "1", "1000");
-        CategoryChart c = new CategoryChartBuilder().width(1100).height(620)
-                .title("Permanent close over in-flight sections: µs per close (log), mean")
-                .xAxisTitle("sections in flight").yAxisTitle("µs (log scale)").build();
-        style(c);
-        c.getStyler().setYAxisLogarithmic(true);
+        RangeChart c = new RangeChart("Permanent close over in-flight sections: µs per close, mean",
+                "µs per close (log scale; left is faster), mean ± error", false);
+        counts.forEach(n -> c.row(n + " in flight"));
+        Wins w = new Wins(false, " µs").contextUnit(" in flight");
         md.append("| close | 0 in flight: mean (median) µs | 1 in flight | 1000 in flight |\n|---|---:|---:|---:|\n");
         for (String impl : impls) {
-            String name = impl.equals("rwsem") ? "RwSemaphore.kill()" : impl.equals("revocable") ? "Revocable.revoke()"
-                    : impl.equals("async-epoch") ? "AsyncEpoch.terminate()" : "AtomicInteger + latch close()";
-            md.append("| ").append(name).append(" | ");
-            List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
-            List<Double> e = new ArrayList<>();
+            md.append("| ").append(killLabel(impl)).append(" | ");
+            List<double[]> points = new ArrayList<>();
             for (String n : counts) {
-                Result r = one("KillBenchmark", q -> q.param("impl").equals(impl) && q.param("inFlight").equals(n));
+                Result r = killResult(impl, n);
+                points.add(r == null ? null : scoreRange(r.score, r.error));
                 if (r == null) {
                     md.append("— | ");
-                    continue;
+                } else {
+                    Double p50 = r.percentiles.get("50.0");
+                    md.append(pm(r.score, r.error)).append(p50 == null ? "" : " (" + sig(p50) + ")").append(" | ");
                 }
-                Double p50 = r.percentiles.get("50.0");
-                md.append(pm(r.score, r.error)).append(p50 == null ? "" : " (" + sig(p50) + ")").append(" | ");
-                if (r.score > 0) {
-                    x.add(n);
-                    y.add(r.score);
-                    e.add(Math.min(finite(r.error), r.score * 0.99));
+                if (impl.equals("async-epoch") || impl.equals("open-coded")) {
+                    for (String q : List.of("rwsem", "revocable")) {
+                        w.compare(killLabel(impl), value(r), killLabel(q), value(killResult(q, n)), n);
+                    }
                 }
             }
             md.append('\n');
-            if (x.size() == counts.size()) {
-                c.addSeries(name, x, y);
-                e.clear();                                 // log axis: errors are in the table
-            }
+            c.series(killLabel(impl), points);
         }
-        if (!c.getSeriesMap().isEmpty()) {
-            decades(c);
-            save(c, "kill.png");
-            md.append("\n![Permanent close](kill.png)\n");
-            chartCaption();
+        c.save(docs, "kill.png");
+        md.append("\n![Permanent close](kill.png)\n\n").append(w.text());
+        chartCaption();
+    }
+
+    private Result killResult(String impl, String inFlight) {
+        return one("KillBenchmark", q -> q.param("impl").equals(impl) && q.param("inFlight").equals(inFlight));
+    }
+
+    static String killLabel(String impl) {
+        switch (impl) {
+            case "rwsem": return "RwSemaphore.kill()";
+            case "revocable": return "Revocable.revoke()";
+            case "async-epoch": return "AsyncEpoch.terminate()";
+            case "open-coded": return "AtomicInteger + latch close()";
+            default: return impl;
         }
     }
 
@@ -742,9 +983,29 @@ public final class Report {
         }
         c.addSeries("bytes", x, y);
         save(c, "footprint.png");
-        md.append("![Idle footprint](footprint.png)\n\n");
+        md.append("![Idle footprint](footprint.png)\n\n").append(footprintWins()).append('\n');
         md.append(Footprint.markdown(footprint)).append('\n');
         md.append("<sub>").append(caption()).append("</sub>\n\n");
+    }
+
+    /** Which peers' idle instances are smaller than each Quiesce per-object instance (exact bytes, no error). */
+    private String footprintWins() {
+        StringBuilder b = new StringBuilder();
+        for (Footprint.IdleRow q : footprint.idle) {
+            if (!q.name.startsWith("RwSemaphore") && !q.name.startsWith("Revocable")) {
+                continue;
+            }
+            List<String> smaller = new ArrayList<>();
+            for (Footprint.IdleRow p : footprint.idle) {
+                if (!p.name.startsWith("RwSemaphore") && !p.name.startsWith("Revocable") && !p.name.startsWith("Srcu")
+                        && p.jolBytes < q.jolBytes) {
+                    smaller.add("`" + p.name + "` " + p.jolBytes + " B");
+                }
+            }
+            b.append(b.length() == 0 ? "" : "; ").append("smaller than `").append(q.name).append("` (").append(q.jolBytes).append(" B): ")
+                    .append(smaller.isEmpty() ? "none" : String.join(", ", smaller));
+        }
+        return b.length() == 0 ? "" : "*Where peers win (exact bytes, computed from this run):* " + b + ".\n";
     }
 
     // --- Appendix
