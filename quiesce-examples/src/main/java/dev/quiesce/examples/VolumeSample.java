@@ -37,21 +37,21 @@ public final class VolumeSample {
      * @throws IOException if a write, sync or copy fails
      * @throws InterruptedException if interrupted while waiting
      */
+    @SuppressWarnings("try")   // the watch is held for the block's sake, never read in it
     void run(Path dir, Path backup, ByteBuffer record, CompletionHandler<Integer, Void> handler)
             throws IOException, InterruptedException {
         long position = 0;
         // @sample volume
-        try (Volume volume = Volume.open(dir)) {
+        try (Volume volume = Volume.open(dir);
+             Watch watch = volume.watch(change -> invalidated.add(change.path()))) {  // no later write escapes it
             Path log = volume.path("segment-0001.log");
             try (AsynchronousFileChannel ch = AsynchronousFileChannel.open(log, WRITE, CREATE)) {
-                ch.write(record, position, null, handler);   // START here, END on the completion thread
+                ch.write(record, position, null, handler);  // START here, END on the completion thread
 
                 volume.syncFs();                   // waits for the writes already in flight, then forces them
                 volume.freeze();                   // blocks new writes, drains old ones, forces the data
                 copy(volume.directory(), backup);  // plain paths: reading is not tracked
                 volume.thaw();                     // from any thread
-                Watch w = volume.watch(change -> invalidated.add(change.path()));  // no later write escapes it
-                w.close();
             }
         }
         // @end
