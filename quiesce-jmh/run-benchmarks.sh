@@ -238,7 +238,9 @@ for part in $parts; do
             record volume-write.json
             ;;
         footprint)
-            "$java_bin" -Xmx3g -XX:+UseParallelGC -cp "$jar" dev.quiesce.jmh.Footprint \
+            # JOL measures through an agent it attaches to this JVM: allowed here, or it warns.
+            "$java_bin" -Xmx3g -XX:+UseParallelGC -Djdk.attach.allowAttachSelf=true -XX:+EnableDynamicAgentLoading \
+                -cp "$jar" dev.quiesce.jmh.Footprint \
                 --rounds "$footprint_rounds" --json "$out/footprint.json"
             record footprint.json
             ;;

@@ -28,6 +28,7 @@ class RwSemaphoreVirtualThreadTest {
      * by waiting readers and the writer could never run to release: the test would hang.
      */
     @Test
+    @SuppressWarnings("try")   // each permit is held for its body's sake, never read there
     void blockingAcquiresParkWithoutPinning() throws Exception {
         RwSemaphore s = RwSemaphore.create("vt");
         int n = 50 * Runtime.getRuntime().availableProcessors();

@@ -37,6 +37,8 @@ class RwSemaphoreValidationTest {
     private final List<Report> reports = new CopyOnWriteArrayList<>();
 
     static final class Reported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         Reported(Report r) {
             super(r.message());
         }
@@ -153,6 +155,7 @@ class RwSemaphoreValidationTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // permits held for their bodies' sake, never read there
     void aHandedOffPermitCountsOnTheAttachingThread() throws Exception {
         RwSemaphore conn = RwSemaphore.create("conn");
         RwSemaphore pool = RwSemaphore.create("pool");
@@ -201,6 +204,7 @@ class RwSemaphoreValidationTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // permits held for their bodies' sake, never read there
     void assertNotHeldFailsExactlyWhileThisThreadHoldsAPermit() throws Exception {
         RwSemaphore freeze = RwSemaphore.create("freeze-protection");
         Validator.assertNotHeld(freeze);
@@ -318,6 +322,7 @@ class RwSemaphoreValidationTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // permits held for their bodies' sake, never read there
     void srcuAndSemaphoresShareOneGraph() throws Exception {
         Srcu writes = Srcu.create("writes");
         RwSemaphore freeze = RwSemaphore.create("freeze");

@@ -28,6 +28,8 @@ class SrcuValidationTest {
 
     /** Thrown by the test handler so that a reported wait does not go on to deadlock. */
     static final class Reported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         Reported(Report r) {
             super(r.message());
         }

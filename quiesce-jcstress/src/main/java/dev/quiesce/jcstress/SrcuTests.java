@@ -203,6 +203,7 @@ public final class SrcuTests {
     @State
     public static class Enter extends Data {
         @Actor
+        @SuppressWarnings("try")   // the section is held for its body's sake, never read there
         public void reader(II_Result r) {
             try (ReadSection s = srcu.enter()) {
                 r.r1 = x;

@@ -1,5 +1,6 @@
 package dev.quiesce.nio;
 
+import dev.quiesce.Report;
 import dev.quiesce.RwSemaphore;
 import dev.quiesce.nio.VolumeTesting.Waiting;
 import org.junit.jupiter.api.AfterEach;
@@ -606,7 +607,8 @@ class VolumeEdgeTest {
             rejected.incrementAndGet();
             throw new RejectedExecutionException("executor shut down");
         };
-        Volume v = open(Volume.builder(dir).name("rejecting").executor(rejecting));
+        List<Report> reports = new CopyOnWriteArrayList<>();
+        Volume v = open(Volume.builder(dir).name("rejecting").executor(rejecting).reportHandler(reports::add));
         Path file = v.path("r.dat");
         HeldBackExecutor held = heldExecutor();
         AsynchronousFileChannel ch = asyncChannel(file, held);
@@ -620,6 +622,9 @@ class VolumeEdgeTest {
         assertTrue(handler.called.await(DEADLINE_S, TimeUnit.SECONDS), "the deferred write's handler was never called");
         assertEquals(1, handler.calls.get());
         assertArrayEquals(filled(4, (byte) 1), Files.readAllBytes(dir.resolve("r.dat")));
+        assertEquals(1, reports.size(), () -> "reports: " + reports);
+        assertEquals(Report.Kind.CALLBACK_FAILED, reports.get(0).kind());
+        assertInstanceOf(RejectedExecutionException.class, reports.get(0).cause());
         Thread[] freezer = new Thread[1];
         CompletableFuture<Object> refreeze = onThread("freezer", () -> {
             v.freeze();
