@@ -405,10 +405,20 @@ class RwSemaphoreTest {
             }
         });
         // Start the reader only once the writer waits: started earlier, on a loaded machine it
-        // could get its permit before the writer's first try and never queue.
-        Threads.await(s::isWriterWaiting, "writer waiting");
-        var reader = Threads.start("reader", s::acquireShared);
-        Threads.await(() -> s.queued(false) == 1, "reader queued behind the writer");
+        // could get its permit before the writer's first try and never queue. It can still come
+        // just after one 20 ms wait timed out and get in at once (seen on JDK 25 under load 44);
+        // then it leaves and another reader tries, until one has queued behind the writer.
+        Threads.Started<Permit> reader;
+        for (;;) {
+            Threads.await(s::isWriterWaiting, "writer waiting");
+            Threads.Started<Permit> attempt = Threads.start("reader", s::acquireShared);
+            Threads.await(() -> s.queued(false) == 1 || attempt.isDone(), "reader queued or in");
+            if (s.queued(false) == 1) {
+                reader = attempt;
+                break;
+            }
+            attempt.join().close();                     // came in between two waits: try again
+        }
         readerQueued.countDown();
         writer.join();
         reader.join().close();
