@@ -675,7 +675,7 @@ public final class RwSemaphore {
      */
     public void kill() {
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill()");
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, (state & FENCED) != 0 ? "revoke()" : "kill()");
         }
         try {
             killAndWait(UNINTERRUPTIBLE, 0L);
@@ -701,7 +701,8 @@ public final class RwSemaphore {
             throw new InterruptedException();
         }
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill(long, TimeUnit)");
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE,
+                    (state & FENCED) != 0 ? "revoke(long, TimeUnit)" : "kill(long, TimeUnit)");
         }
         return killAndWait(TIMED, deadline);
     }
