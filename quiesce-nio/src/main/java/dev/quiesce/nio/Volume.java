@@ -668,22 +668,31 @@ public final class Volume implements Closeable {
                 return null;
             }
             // Holding nothing: wait until the blocker admits readers again, then start over.
-            awaitAdmission(blocker, channel);
+            awaitAdmission(blocker, channel, path);
         }
+    }
+
+    /**
+     * What a modification of {@code path} waits for at {@code blocker}, in the volume's words (not
+     * the semaphore's, which the user never made: issue 11).
+     */
+    private String awaited(RwSemaphore blocker, Path path) {
+        return blocker == freezeProtection ? "volume " + name + " to thaw"
+                : "the truncation of " + path + " to end";
     }
 
     /**
      * Waits, holding nothing, until {@code blocker} would grant a shared permit. A channel's wait is
      * cancelled when the channel is closed (as a blocked channel operation is by an asynchronous close).
      */
-    private static void awaitAdmission(RwSemaphore blocker, CloseSignal channel) throws IOException {
+    private void awaitAdmission(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
         if (channel == null) {
             try {
                 blocker.acquireShared().close();
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for " + blocker);
+                throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
             }
         }
         CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
@@ -695,9 +704,9 @@ public final class Volume implements Closeable {
         } catch (InterruptedException e) {
             CloseSignal.dispose(wait);
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for " + blocker);
+            throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + blocker + " failed", e.getCause());
+            throw new IllegalStateException("waiting for " + awaited(blocker, path) + " failed", e.getCause());
         } finally {
             channel.remove(wait);
         }
