@@ -15,6 +15,7 @@ package dev.quiesce;
  * }</pre>
  *
  * @param <T> the type of the resource
+ * @since 0.1.0
  */
 public final class Access<T> implements Held {
 

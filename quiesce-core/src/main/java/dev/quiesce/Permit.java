@@ -24,6 +24,8 @@ import java.lang.invoke.VarHandle;
  * another), turned into a shared permit atomically with {@link #downgrade()}, or used to kill the
  * semaphore without ever releasing it with {@link #kill()}. A permit that was downgraded or used
  * to kill is <em>consumed</em>: like a detached handle, its {@code close()} is a no-op.
+ *
+ * @since 0.1.0
  */
 public final class Permit implements Held {
 

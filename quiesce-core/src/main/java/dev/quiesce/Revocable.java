@@ -45,6 +45,7 @@ import java.util.function.Consumer;
  * {@link RwSemaphore#kill()}. Writer bias does not apply here: accesses only fail once revoking.
  *
  * @param <T> the type of the resource
+ * @since 0.1.0
  */
 public final class Revocable<T> {
 

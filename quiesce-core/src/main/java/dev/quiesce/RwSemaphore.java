@@ -128,6 +128,8 @@ import java.util.function.LongSupplier;
  * permit with the thread's interrupt status set, rather than losing it. A writer or
  * killer that waits longer than the {@linkplain Builder#stallThreshold(Duration) stall threshold}
  * is {@linkplain Report.Kind#STALL reported} once.
+ *
+ * @since 0.1.0
  */
 public final class RwSemaphore {
 
@@ -1787,6 +1789,8 @@ public final class RwSemaphore {
 
     /**
      * Builds a {@link RwSemaphore} with non-default settings.
+     *
+     * @since 0.1.0
      */
     public static final class Builder {
         private String name;

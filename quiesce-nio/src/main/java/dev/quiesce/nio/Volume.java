@@ -112,6 +112,8 @@ import java.util.function.Consumer;
  * with {@link ClosedFileSystemException} (an operation on an open channel: with
  * {@link ClosedChannelException}); the exception's message names the volume, its root and what was
  * refused.
+ *
+ * @since 0.1.0
  */
 public final class Volume implements Closeable {
 
@@ -1259,7 +1261,11 @@ public final class Volume implements Closeable {
         }
     }
 
-    /** Settings of a {@link Volume}. */
+    /**
+     * Settings of a {@link Volume}.
+     *
+     * @since 0.1.0
+     */
     public static final class Builder {
         private final Path root;
         private String name;
