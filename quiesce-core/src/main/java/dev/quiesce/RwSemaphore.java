@@ -1615,7 +1615,7 @@ public final class RwSemaphore {
         String who = node.kind != Waiter.KILLER ? "an exclusive acquire" : gate ? "revoke()" : "kill()";
         Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for " + (gate ? "accesses to be closed (" : "permits to be released (")
-                + this + ")" + (Tracker.ENABLED ? "; open permits:" + Tracker.INSTANCE.describeOpen(this)
+                + this + ")" + (Tracker.ENABLED ? (gate ? "; open accesses:" : "; open permits:") + Tracker.INSTANCE.describeOpen(this)
                                                 : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
         Reports.deliver(r, st.handler);
     }
