@@ -54,6 +54,13 @@ final class Engine extends Tracker {
      * edge is first seen: breadth-first over (class, entered-by-R) states from the new edge's
      * target back to its source. All graph changes happen under one lock: validation is a
      * debugging mode, and edges are added rarely (once per distinct pair and type).
+     *
+     * Self-edges. A cycle of one class (A -> A) has two causes with different fixes: two
+     * instances of the class nested (declare the order with LockClass.subclass), or a wait for the
+     * very instance the thread holds (a self-deadlock: no subclass helps; the section, permit or
+     * access must end first). checkOrder() is told the awaited instance and tries the thread's
+     * records of that instance first, so the report that the class's first self-edge produces
+     * says which case it saw (cycleReport(), selfWait()). As every edge, it is reported once.
      */
 
     private static final System.Logger LOG = System.getLogger("dev.quiesce.validate");
