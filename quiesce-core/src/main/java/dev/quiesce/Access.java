@@ -15,6 +15,7 @@ package dev.quiesce;
  * }</pre>
  *
  * @param <T> the type of the resource
+ * @since 0.1.0
  */
 public final class Access<T> implements Held {
 
@@ -24,7 +25,11 @@ public final class Access<T> implements Held {
      * An access is a shared permit of the revocable's semaphore plus the way back to the
      * revocable: when the close() of this handle released a permit and the semaphore is dead
      * afterwards, this close() may be the one that must run the release action (a timed revoke()
-     * gave up before the last access ended); Revocable.afterLastAccess() decides, exactly once.
+     * gave up before the last access ended); Revocable.afterAccessClosed() decides, exactly once.
+     *
+     * Misuse (a second close, detach or attach of a handle that is not open) is told in the
+     * words of an access and names the revocable: the permit's ...IfOpen forms change nothing
+     * and report whether they could, and this class builds the message.
      */
 
     private final Revocable<T> owner;
@@ -48,7 +53,7 @@ public final class Access<T> implements Held {
      */
     public T get() {
         if (!permit.isOpen()) {
-            throw new IllegalStateException("access to " + owner + " is not open (closed or detached)");
+            throw new IllegalStateException(notOpenMessage("get the resource of"));
         }
         return owner.resource();
     }
@@ -63,9 +68,11 @@ public final class Access<T> implements Held {
      */
     @Override
     public void close() {
-        if (permit.release()) {
+        if (permit.releaseSharedIfOpen()) {
             owner.afterAccessClosed();
-        }
+        } else if (permit.isClosed()) {
+            throw new IllegalStateException(closedTwiceMessage());
+        }                                                  // else detached: a no-op
     }
 
     @Override
@@ -81,7 +88,11 @@ public final class Access<T> implements Held {
      */
     @Override
     public Access<T> detach() {
-        return new Access<>(owner, permit.detach());
+        Permit moved = permit.detachIfOpen();
+        if (moved == null) {
+            throw new IllegalStateException(notOpenMessage("detach"));
+        }
+        return new Access<>(owner, moved);
     }
 
     /**
@@ -92,8 +103,21 @@ public final class Access<T> implements Held {
      */
     @Override
     public Access<T> attach() {
-        permit.attach();
+        if (!permit.attachIfOpen()) {
+            throw new IllegalStateException(notOpenMessage("attach"));
+        }
         return this;
+    }
+
+    // Misuse messages name the revocable, never the semaphore inside it (issue 11).
+
+    private String closedTwiceMessage() {
+        return "access to " + owner + " closed twice; the second close() changed nothing";
+    }
+
+    private String notOpenMessage(String op) {
+        return "cannot " + op + " an access to " + owner + " that is "
+                + (permit.isClosed() ? "closed" : "detached (its new handle owns it)");
     }
 
     @Override

@@ -33,6 +33,8 @@ import java.util.function.BiConsumer;
  * <p>Closing the same handle twice is an error ({@link IllegalStateException}) and changes nothing.
  * Handles are safe to publish between threads by any means that makes the handle reference visible
  * (an executor, a future, a queue); a handle itself carries no data that needs more.
+ *
+ * @since 0.1.0
  */
 public interface Held extends AutoCloseable {
 

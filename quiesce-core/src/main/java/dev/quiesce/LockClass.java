@@ -16,6 +16,8 @@ import java.util.Objects;
  * the kernel's {@code down_write_nested}) is declared by taking the second one under a
  * {@linkplain #subclass(int) subclass}. With validation off, lock classes cost nothing but the
  * object.
+ *
+ * @since 0.1.0
  */
 public final class LockClass {
 

@@ -24,6 +24,8 @@ import java.lang.invoke.VarHandle;
  * another), turned into a shared permit atomically with {@link #downgrade()}, or used to kill the
  * semaphore without ever releasing it with {@link #kill()}. A permit that was downgraded or used
  * to kill is <em>consumed</em>: like a detached handle, its {@code close()} is a no-op.
+ *
+ * @since 0.1.0
  */
 public final class Permit implements Held {
 
@@ -80,6 +82,21 @@ public final class Permit implements Held {
         if (isExclusive()) {
             return releaseExclusive();
         }
+        if (releaseSharedIfOpen()) {
+            return true;
+        }
+        if (state == CLOSED) {
+            throw new IllegalStateException(closedTwiceMessage());
+        }
+        return false;
+    }
+
+    /**
+     * Releases this shared permit if this handle is open; otherwise changes nothing and returns
+     * false ({@link #isClosed()} tells a second close from a detached handle). For handles built
+     * on a permit ({@link Access}) that word their own misuse messages.
+     */
+    boolean releaseSharedIfOpen() {
         if (STATE.compareAndSet(this, OPEN, CLOSED)) {
             semaphore.release(where);
             if (Tracker.ENABLED) {
@@ -87,10 +104,12 @@ public final class Permit implements Held {
             }
             return true;
         }
-        if (state == CLOSED) {
-            throw new IllegalStateException("permit of " + semaphore + " closed twice");
-        }
         return false;
+    }
+
+    /** Whether this handle was closed (not detached or consumed). */
+    boolean isClosed() {
+        return state == CLOSED;
     }
 
     /** release() of the exclusive permit: the semaphore's stamped CAS decides (see the notes). */
@@ -98,7 +117,7 @@ public final class Permit implements Held {
         int s = state;
         if (s != OPEN) {
             if (s == CLOSED) {
-                throw new IllegalStateException("permit of " + semaphore + " closed twice");
+                throw new IllegalStateException(closedTwiceMessage());
             }
             return false;                                  // detached or consumed: a no-op
         }
@@ -126,8 +145,17 @@ public final class Permit implements Held {
      */
     @Override
     public Permit detach() {
-        if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
+        Permit moved = detachIfOpen();
+        if (moved == null) {
             throw new IllegalStateException(stateMessage("detach"));
+        }
+        return moved;
+    }
+
+    /** As {@link #detach()}, but returns null instead of throwing if this handle is not open. */
+    Permit detachIfOpen() {
+        if (!STATE.compareAndSet(this, OPEN, DETACHED)) {
+            return null;
         }
         Permit moved = new Permit(semaphore, where);
         if (Tracker.ENABLED) {
@@ -146,13 +174,21 @@ public final class Permit implements Held {
      */
     @Override
     public Permit attach() {
-        if (state != OPEN) {
+        if (!attachIfOpen()) {
             throw new IllegalStateException(stateMessage("attach"));
+        }
+        return this;
+    }
+
+    /** As {@link #attach()}, but returns false instead of throwing if this handle is not open. */
+    boolean attachIfOpen() {
+        if (state != OPEN) {
+            return false;
         }
         if (Tracker.ENABLED) {
             Tracker.INSTANCE.attached(record());
         }
-        return this;
+        return true;
     }
 
     /**
@@ -233,6 +269,11 @@ public final class Permit implements Held {
 
     private int mode() {
         return isExclusive() ? Tracker.WRITE : Tracker.READ;
+    }
+
+    private String closedTwiceMessage() {
+        return (isExclusive() ? "exclusive" : "shared") + " permit of " + semaphore
+                + " closed twice; the second close() changed nothing";
     }
 
     private String stateMessage(String op) {

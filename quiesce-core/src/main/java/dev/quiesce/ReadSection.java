@@ -19,6 +19,8 @@ import java.lang.invoke.VarHandle;
  *     channel.write(buf, pos, null, handler(() -> inFlight.close()));
  * }   // s.close() is a no-op here: the completion ends the section
  * }</pre>
+ *
+ * @since 0.1.0
  */
 public final class ReadSection implements Held {
 

@@ -17,10 +17,15 @@ import java.util.Objects;
  * @param source  the name of the primitive that reports
  * @param message a sentence a person can act on
  * @param cause   the exception behind it, or {@code null}
+ * @since 0.1.0
  */
 public record Report(Kind kind, String source, String message, Throwable cause) {
 
-    /** What a {@link Report} is about. */
+    /**
+     * What a {@link Report} is about.
+     *
+     * @since 0.1.0
+     */
     public enum Kind {
         /** A callback given to the primitive threw; no other callback was affected. */
         CALLBACK_FAILED,

@@ -45,6 +45,7 @@ import java.util.function.Consumer;
  * {@link RwSemaphore#kill()}. Writer bias does not apply here: accesses only fail once revoking.
  *
  * @param <T> the type of the resource
+ * @since 0.1.0
  */
 public final class Revocable<T> {
 
@@ -63,13 +64,15 @@ public final class Revocable<T> {
 
     private final T resource;
     private final Consumer<? super T> release;
-    private final RwSemaphore gate = RwSemaphore.createFenced("revocable");
+    /** Also keeps the name (a label), so that a revocable has no field for it. */
+    private final RwSemaphore gate;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile int releaseClaimed;
 
-    private Revocable(T resource, Consumer<? super T> release) {
+    private Revocable(String name, T resource, Consumer<? super T> release) {
         this.resource = resource;
         this.release = release;
+        this.gate = RwSemaphore.createFenced(name);
     }
 
     /**
@@ -82,7 +85,34 @@ public final class Revocable<T> {
      * @throws NullPointerException if an argument is null
      */
     public static <T> Revocable<T> of(T resource, Consumer<? super T> release) {
-        return new Revocable<>(Objects.requireNonNull(resource, "resource"), Objects.requireNonNull(release, "release"));
+        return new Revocable<>(null, Objects.requireNonNull(resource, "resource"),
+                Objects.requireNonNull(release, "release"));
+    }
+
+    /**
+     * Wraps a resource, with a name that diagnostics (exception messages, reports of the
+     * validator) use for it.
+     *
+     * @param name a label for diagnostics; not a key
+     * @param resource the resource
+     * @param release what to do with it once revoked and no longer accessed; runs once
+     * @param <T> the type of the resource
+     * @return a new revocable
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Revocable<T> of(String name, T resource, Consumer<? super T> release) {
+        return new Revocable<>(Objects.requireNonNull(name, "name"), Objects.requireNonNull(resource, "resource"),
+                Objects.requireNonNull(release, "release"));
+    }
+
+    /**
+     * Returns this revocable's name (a label, not a key): the one it was given, or
+     * {@code "revocable@"} and a hexadecimal identity hash code.
+     *
+     * @return the name
+     */
+    public String name() {
+        return gate.name();
     }
 
     /**
@@ -208,7 +238,7 @@ public final class Revocable<T> {
 
     @Override
     public String toString() {
-        return "Revocable[" + resource.getClass().getSimpleName() + ", "
+        return "Revocable[" + name() + ", " + resource.getClass().getSimpleName() + ", "
                 + (done.isDone() ? "released" : gate.isKilled() ? "revoking" : "live") + "]";
     }
 

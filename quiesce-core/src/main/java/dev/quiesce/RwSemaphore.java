@@ -128,6 +128,8 @@ import java.util.function.LongSupplier;
  * permit with the thread's interrupt status set, rather than losing it. A writer or
  * killer that waits longer than the {@linkplain Builder#stallThreshold(Duration) stall threshold}
  * is {@linkplain Report.Kind#STALL reported} once.
+ *
+ * @since 0.1.0
  */
 public final class RwSemaphore {
 
@@ -207,9 +209,11 @@ public final class RwSemaphore {
      * EXCLUSIVE only by a CAS from a word with that STAMP: a stale token (released twice, or
      * released after another writer got the permit) is refused and changes nothing, unless 2^24
      * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
-     * A shared token is where the permit counted, plus 2 (1: the word; 2 + c: cell c), so it lies
-     * in [1, CELL_COUNT + 1]; exclusive tokens have bit 32 set, so neither kind passes for the
-     * other. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
+     * A shared token is where the permit counted, plus 2 (1: the word; 2 + c: counter c;
+     * 2 + CELL_COUNT + c: slot c), so it lies in [1, 2 * CELL_COUNT + 1]; exclusive tokens have
+     * bit 32 set, so neither kind passes for the other, and a token given to the release of the
+     * other kind is refused, changing nothing, with a message that says which kind it is
+     * (badTokenMessage()). Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
      * untracked): the token forms are for hot paths that take and release in one method.
      *
      * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
@@ -286,10 +290,19 @@ public final class RwSemaphore {
     private volatile Aux aux;
 
     private RwSemaphore(String name, Settings settings, LockClass lockClass) {
+        this(name, settings, lockClass, 0L);
+    }
+
+    /** {@code initial}: the state word, 0 or FENCED, set before the semaphore is published. */
+    private RwSemaphore(String name, Settings settings, LockClass lockClass, long initial) {
         this.name = name;
         this.settings = settings;
+        if (initial != 0L) {
+            this.state = initial;                          // before publication: no permit exists yet
+        }
         if (Tracker.ENABLED) {                             // no field: an idle instance stays 32 bytes
-            Tracker.INSTANCE.register(this, Tracker.INSTANCE.lockClass(lockClass, "RwSemaphore", name()));
+            Tracker.INSTANCE.register(this, Tracker.INSTANCE.lockClass(lockClass,
+                    (initial & FENCED) != 0 ? "Revocable" : "RwSemaphore", name()));
         }
     }
 
@@ -329,7 +342,8 @@ public final class RwSemaphore {
      * @return the name
      */
     public String name() {
-        return name != null ? name : "rwsem@" + Integer.toHexString(System.identityHashCode(this));
+        return name != null ? name
+                : ((state & FENCED) != 0 ? "revocable@" : "rwsem@") + Integer.toHexString(System.identityHashCode(this));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -370,7 +384,8 @@ public final class RwSemaphore {
      * Releases a shared permit taken by {@link #tryAcquireSharedToken()}, on any thread.
      *
      * @param token what {@code tryAcquireSharedToken()} returned
-     * @throws IllegalArgumentException if this semaphore cannot have returned {@code token}; no
+     * @throws IllegalArgumentException if this semaphore cannot have returned {@code token} as a
+     *         shared token (an exclusive token, 0, another semaphore's token, or not a token); no
      *         count changes
      * @throws IllegalStateException if the count it would undo is zero (a token released twice);
      *         no count changes
@@ -384,7 +399,7 @@ public final class RwSemaphore {
         Aux a = aux;
         long[] cells;
         if (token < 2L || token > 2L * CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
-            throw new IllegalArgumentException(badTokenMessage(token));
+            throw new IllegalArgumentException(badTokenMessage("releaseShared", token));
         }
         releaseCell(a, cells, (int) token - 2);
     }
@@ -502,7 +517,7 @@ public final class RwSemaphore {
      */
     public void releaseExclusive(long token) {
         if ((token & ~STAMP) != EXCLUSIVE) {
-            throw new IllegalArgumentException(badExclusiveTokenMessage(token));
+            throw new IllegalArgumentException(badTokenMessage("releaseExclusive", token));
         }
         releaseExclusive(token & STAMP, true);
     }
@@ -662,7 +677,7 @@ public final class RwSemaphore {
      */
     public void kill() {
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill()");
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, (state & FENCED) != 0 ? "revoke()" : "kill()");
         }
         try {
             killAndWait(UNINTERRUPTIBLE, 0L);
@@ -688,7 +703,8 @@ public final class RwSemaphore {
             throw new InterruptedException();
         }
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, "kill(long, TimeUnit)");
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE,
+                    (state & FENCED) != 0 ? "revoke(long, TimeUnit)" : "kill(long, TimeUnit)");
         }
         return killAndWait(TIMED, deadline);
     }
@@ -710,9 +726,7 @@ public final class RwSemaphore {
      * close() of the last access even after a revoke() that timed out and no longer waits.
      */
     static RwSemaphore createFenced(String name) {
-        RwSemaphore s = new RwSemaphore(Objects.requireNonNull(name, "name"), null, null);
-        s.state = FENCED;                  // before publication: no permit can exist yet
-        return s;
+        return new RwSemaphore(name, null, null, FENCED);  // null: a generated "revocable@…" name
     }
 
     /**
@@ -1564,26 +1578,44 @@ public final class RwSemaphore {
         return "a permit or token of " + this + " was released more often than acquired";
     }
 
-    private String badExclusiveTokenMessage(long token) {
-        return "0x" + Long.toHexString(token) + " is not an exclusive token (releaseShared() takes shared"
-                + " tokens; 0 means tryAcquireExclusiveToken() failed)";
-    }
-
     private String staleTokenMessage(long token) {
         return "exclusive token 0x" + Long.toHexString(token) + " does not hold " + this
                 + " (released already, or another semaphore's)";
     }
 
-    private String badTokenMessage(long token) {
-        return "token " + token + " was not returned by " + this
-                + " (another semaphore's token, or not a token)";
+    /**
+     * The message for a token that {@code method} refuses before changing anything: decodes what
+     * the token is (see "Stamps and tokens") and, for a token of the other kind, which method
+     * releases it.
+     */
+    private String badTokenMessage(String method, long token) {
+        String head = method + "(0x" + Long.toHexString(token) + ") on " + this + ": ";
+        if (token == 0L) {
+            return head + "0 is not a token (the try…Token() that returned it failed: nothing was acquired)";
+        }
+        if ((token & ~STAMP) == EXCLUSIVE) {
+            return head + "this is an exclusive token (from tryAcquireExclusiveToken()"
+                    + (heldWith(state, token & STAMP) ? ", and its grant holds this semaphore now" : "")
+                    + "): release it with releaseExclusive(); nothing changed";
+        }
+        if (token >= 1L && token <= 2L * CELL_COUNT + 1L) {
+            if (method.equals("releaseExclusive")) {
+                return head + "this is a shared token (from tryAcquireSharedToken()): release it with"
+                        + " releaseShared(); nothing changed";
+            }
+            return head + "a shared token of a reader cell, but this semaphore has no reader cells (it"
+                    + " never inflated): not returned by it (another semaphore's token?); nothing changed";
+        }
+        return head + "not a token of any semaphore (shared tokens are 1 to " + (2 * CELL_COUNT + 1)
+                + ", exclusive tokens have bit 32 set and nothing below it); nothing changed";
     }
 
     private void reportStall(Settings st, Waiter node, long waitedNanos) {
-        String who = node.kind == Waiter.KILLER ? "kill()" : "an exclusive acquire";
+        boolean gate = (state & FENCED) != 0;              // a Revocable's: say it in its words
+        String who = node.kind != Waiter.KILLER ? "an exclusive acquire" : gate ? "revoke()" : "kill()";
         Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
-                + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for permits to be released ("
-                + this + ")" + (Tracker.ENABLED ? "; open permits:" + Tracker.INSTANCE.describeOpen(this)
+                + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for " + (gate ? "accesses to be closed (" : "permits to be released (")
+                + this + ")" + (Tracker.ENABLED ? (gate ? "; open accesses:" : "; open permits:") + Tracker.INSTANCE.describeOpen(this)
                                                 : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
         Reports.deliver(r, st.handler);
     }
@@ -1613,6 +1645,9 @@ public final class RwSemaphore {
     @Override
     public String toString() {
         long s = state;
+        if ((s & FENCED) != 0) {
+            return revocableString(s);
+        }
         StringBuilder b = new StringBuilder("RwSemaphore[").append(name());
         if ((s & DEAD) != 0) {
             return b.append(", dead]").toString();
@@ -1635,6 +1670,26 @@ public final class RwSemaphore {
         }
         if ((s & INFLATED) != 0) {
             b.append(", inflated");
+        }
+        return b.append(']').toString();
+    }
+
+    /**
+     * A Revocable's gate (FENCED) describes itself as the revocable, in its words (accesses,
+     * revoking, revoked), because its messages and the validator's reports reach users who never
+     * made a semaphore (issue 11). Only kill() takes its exclusive side, so no writer is shown.
+     */
+    private String revocableString(long s) {
+        StringBuilder b = new StringBuilder("Revocable[").append(name());
+        if ((s & DEAD) != 0) {
+            return b.append(", revoked]").toString();
+        }
+        long accesses = (s & READERS) + cellSum(aux);
+        if (accesses != 0) {
+            b.append(", ").append(accesses).append(accesses == 1 ? " access" : " accesses").append(" open");
+        }
+        if ((s & KILLING) != 0) {
+            b.append(", revoking");
         }
         return b.append(']').toString();
     }
@@ -1734,6 +1789,8 @@ public final class RwSemaphore {
 
     /**
      * Builds a {@link RwSemaphore} with non-default settings.
+     *
+     * @since 0.1.0
      */
     public static final class Builder {
         private String name;

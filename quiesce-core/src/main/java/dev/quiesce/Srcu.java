@@ -123,6 +123,8 @@ import java.util.function.Supplier;
  * {@code startPoll}, a timed wait that gave up) are driven by a worker: a daemon thread per
  * domain, started on demand, that ends after a second without work. Blocking methods park
  * (never spin for long) and work on virtual threads.
+ *
+ * @since 0.1.0
  */
 public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
@@ -1398,7 +1400,11 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         return "Srcu[" + name + "]";
     }
 
-    /** Builds an {@link Srcu} with non-default settings. Not thread-safe; reusable. */
+    /**
+     * Builds an {@link Srcu} with non-default settings. Not thread-safe; reusable.
+     *
+     * @since 0.1.0
+     */
     public static final class Builder {
         private String name;
         private Executor callbackExecutor;

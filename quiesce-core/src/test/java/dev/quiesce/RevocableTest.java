@@ -180,6 +180,60 @@ class RevocableTest {
         assertEquals(1, releases.get());
     }
 
+    /**
+     * Issue 11: a second close of an access said "permit of RwSemaphore[revocable] closed twice",
+     * naming an object the user never made. Every misuse of an access names the revocable and
+     * says "access", and changes nothing.
+     */
+    @Test
+    void misuseOfAnAccessNamesTheRevocableAndChangesNothing() throws Exception {
+        AtomicInteger releases = new AtomicInteger();
+        Revocable<String> r = Revocable.of("socket", "res", x -> releases.incrementAndGet());
+        assertEquals("socket", r.name());
+        Access<String> a = r.tryAccess();
+        Access<String> b = r.tryAccess();
+        a.close();
+        String m = assertThrows(IllegalStateException.class, a::close).getMessage();
+        assertEquals("access to Revocable[socket, String, live] closed twice; the second close() changed nothing", m);
+        assertEquals("cannot get the resource of an access to Revocable[socket, String, live] that is closed",
+                assertThrows(IllegalStateException.class, a::get).getMessage());
+        assertEquals("cannot detach an access to Revocable[socket, String, live] that is closed",
+                assertThrows(IllegalStateException.class, a::detach).getMessage());
+        assertEquals("cannot attach an access to Revocable[socket, String, live] that is closed",
+                assertThrows(IllegalStateException.class, a::attach).getMessage());
+
+        Access<String> moved = b.detach();
+        for (var op : List.<org.junit.jupiter.api.function.Executable>of(b::detach, b::attach, b::get)) {
+            m = assertThrows(IllegalStateException.class, op).getMessage();
+            assertTrue(m.endsWith("an access to Revocable[socket, String, live] that is detached (its new handle owns it)"), m);
+        }
+        b.close();                                          // detached: a no-op, not an error
+        assertTrue(moved.isOpen());
+        assertFalse(r.revoke(0, TimeUnit.SECONDS), "a refused misuse released the moved access");
+        assertEquals(0, releases.get());
+        m = assertThrows(IllegalStateException.class, a::close).getMessage();
+        assertEquals("access to Revocable[socket, String, revoking] closed twice; the second close() changed nothing", m);
+        moved.close();
+        assertEquals(1, releases.get());
+        assertTrue(r.revoke(0, TimeUnit.SECONDS));
+        for (String text : List.of(m, r.toString())) {
+            assertFalse(text.contains("RwSemaphore") || text.contains("permit"), text);
+        }
+    }
+
+    /** An unnamed revocable still names itself, by identity, in the same words. */
+    @Test
+    void anUnnamedRevocableIsNamedByIdentity() {
+        Revocable<String> r = Revocable.of("res", x -> { });
+        assertTrue(r.name().matches("revocable@[0-9a-f]+"), r.name());
+        assertEquals(r.name(), r.name(), "the generated name is stable");
+        Access<String> a = r.tryAccess();
+        a.close();
+        String m = assertThrows(IllegalStateException.class, a::close).getMessage();
+        assertEquals("access to Revocable[" + r.name() + ", String, live] closed twice; the second close() changed nothing", m);
+        assertThrows(NullPointerException.class, () -> Revocable.of(null, "x", x -> { }));
+    }
+
     @Test
     void badInput() {
         assertThrows(NullPointerException.class, () -> Revocable.of(null, x -> { }));

@@ -795,6 +795,42 @@ class RwSemaphoreTest {
     }
 
     /**
+     * Issue 11: an exclusive token given to {@code releaseShared} was refused as a token "not
+     * returned by" the semaphore, which had returned it. A token of the wrong kind is named as
+     * such, with the method that releases it and the semaphore, and changes nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aTokenOfTheWrongKindIsNamedAsSuchAndChangesNothing(boolean inflated) {
+        RwSemaphore s = semaphore(inflated);
+        long shared = s.tryAcquireSharedToken();
+        String m = assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(shared)).getMessage();
+        assertTrue(m.startsWith("releaseExclusive(0x" + Long.toHexString(shared) + ") on RwSemaphore[test"), m);
+        assertTrue(m.contains("this is a shared token (from tryAcquireSharedToken()): release it with releaseShared()"), m);
+        assertTrue(m.endsWith("nothing changed"), m);
+        assertEquals(0L, s.tryAcquireExclusiveToken(), "the refused release changed the shared count");
+        s.releaseShared(shared);
+
+        long t = s.tryAcquireExclusiveToken();
+        m = assertThrows(IllegalArgumentException.class, () -> s.releaseShared(t)).getMessage();
+        assertTrue(m.startsWith("releaseShared(0x" + Long.toHexString(t) + ") on RwSemaphore[test, exclusive"), m);
+        assertTrue(m.contains("this is an exclusive token (from tryAcquireExclusiveToken(), and its grant holds"
+                + " this semaphore now): release it with releaseExclusive()"), m);
+        assertFalse(m.contains("not returned"), m);
+        assertNull(s.tryAcquireShared(), "the refused release let a reader in");
+        s.releaseExclusive(t);
+
+        m = assertThrows(IllegalArgumentException.class, () -> s.releaseShared(t)).getMessage();
+        assertTrue(m.contains("this is an exclusive token (from tryAcquireExclusiveToken()): release it with"
+                + " releaseExclusive()"), "a released grant is not said to hold: " + m);
+        m = assertThrows(IllegalArgumentException.class, () -> s.releaseShared(0L)).getMessage();
+        assertTrue(m.contains("0 is not a token (the try…Token() that returned it failed"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> s.releaseExclusive(-1L)).getMessage();
+        assertTrue(m.contains("not a token of any semaphore"), m);
+        assertNotNull(s.tryAcquireExclusive(), "nothing is held after the refused releases");
+    }
+
+    /**
      * The stamp: a token released twice, or released after another writer got the permit, must
      * not release that writer's permit — that would break exclusion.
      */

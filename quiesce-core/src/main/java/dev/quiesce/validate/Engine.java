@@ -54,6 +54,13 @@ final class Engine extends Tracker {
      * edge is first seen: breadth-first over (class, entered-by-R) states from the new edge's
      * target back to its source. All graph changes happen under one lock: validation is a
      * debugging mode, and edges are added rarely (once per distinct pair and type).
+     *
+     * Self-edges. A cycle of one class (A -> A) has two causes with different fixes: two
+     * instances of the class nested (declare the order with LockClass.subclass), or a wait for the
+     * very instance the thread holds (a self-deadlock: no subclass helps; the section, permit or
+     * access must end first). checkOrder() is told the awaited instance and tries the thread's
+     * records of that instance first, so the report that the class's first self-edge produces
+     * says which case it saw (cycleReport(), selfWait()). As every edge, it is reported once.
      */
 
     private static final System.Logger LOG = System.getLogger("dev.quiesce.validate");
@@ -98,12 +105,12 @@ final class Engine extends Tracker {
 
     @Override
     public void waitFor(Object cls, Object instance, int mode, String what) {
-        checkOrder((Node) cls, mode, what);
+        checkOrder((Node) cls, instance, mode, what);
     }
 
     @Override
     public void beforeAcquire(Object cls, Object instance, int mode) {
-        checkOrder((Node) cls, mode, null);
+        checkOrder((Node) cls, instance, mode, null);
     }
 
     @Override
@@ -288,6 +295,8 @@ final class Engine extends Tracker {
         } else {
             blocked = h.mode == READ_RECURSIVE
                     ? "no grace period of this domain can complete again: every synchronize() will wait for ever"
+                    : "Revocable".equals(h.cls.kind)
+                    ? "revoke() will wait for ever, and the release action will never run"
                     : "no writer can acquire it again, and kill() will wait for ever";
         }
         report(Report.Kind.LEAK, "a handle became unreachable while open: " + h.describe() + "; " + blocked
@@ -328,7 +337,8 @@ final class Engine extends Tracker {
             }
             h.leaseReported = true;
             expired++;
-            String outcome = "it still blocks " + (h.mode == READ_RECURSIVE ? "grace periods" : "writers");
+            String outcome = "it still blocks " + (h.mode == READ_RECURSIVE ? "grace periods"
+                    : "Revocable".equals(h.cls.kind) ? "revoke()" : "writers");
             if (h.forceEnd != null && endLeaked && h.claim()) {
                 h.endedBy = "lease expired";
                 close(h);
@@ -439,17 +449,31 @@ final class Engine extends Tracker {
     // ------------------------------------------------------------------------------------------
     // Order checking
 
-    private void checkOrder(Node target, int mode, String what) {
+    private void checkOrder(Node target, Object instance, int mode, String what) {
         List<Held> held = liveHeld();
         if (held.isEmpty()) {
             return;
         }
-        for (Held h : new ArrayList<>(held)) {
-            addEdge(h, target, mode, what);
+        // What this thread holds of the very instance it is about to wait for first: if that
+        // closes the class's self-edge, the report is the exact one (a self-deadlock), not the
+        // two-instance one that another record of the class would give.
+        ArrayList<Held> ordered = new ArrayList<>(held.size());
+        for (Held h : held) {
+            if (h.instance == instance) {
+                ordered.add(h);
+            }
+        }
+        for (Held h : held) {
+            if (h.instance != instance) {
+                ordered.add(h);
+            }
+        }
+        for (Held h : ordered) {
+            addEdge(h, target, instance, mode, what);
         }
     }
 
-    private void addEdge(Held held, Node to, int toMode, String what) {
+    private void addEdge(Held held, Node to, Object instance, int toMode, String what) {
         boolean fromShared = held.mode != WRITE;
         boolean toRecursive = toMode == READ_RECURSIVE;
         Node from = held.cls;
@@ -472,7 +496,7 @@ final class Engine extends Tracker {
             graphLock.unlock();
         }
         if (cycle != null) {
-            report(Report.Kind.LOCK_ORDER, cycleReport(edge, cycle, held), null, null);
+            report(Report.Kind.LOCK_ORDER, cycleReport(edge, cycle, held, instance), null, null);
         }
     }
 
@@ -521,7 +545,7 @@ final class Engine extends Tracker {
         return via.containsKey(a) ? a : b;
     }
 
-    private String cycleReport(Edge added, List<Edge> path, Held held) {
+    private String cycleReport(Edge added, List<Edge> path, Held held, Object instance) {
         StringBuilder sb = new StringBuilder();
         sb.append("possible circular locking dependency\n");
         sb.append("thread \"").append(added.thread).append("\" is trying to ")
@@ -529,10 +553,14 @@ final class Engine extends Tracker {
           .append(added.to.describe()).append(' ').append(modeWord(added.toMode))
           .append("\nwhile holding ").append(added.from.describe()).append(' ').append(modeWord(added.fromMode))
           .append(", acquired at:\n").append(Frames.text(held.acquiredAt));
-        if (path.isEmpty()) {
-            sb.append("\nboth are the same lock class: a ").append(modeWord(added.toMode))
-              .append(" acquire while holding it ").append(modeWord(added.fromMode))
-              .append(" can wait for itself (declare an ordered nesting with LockClass.subclass)");
+        if (path.isEmpty() && held.instance == instance) {
+            sb.append('\n').append(selfWait(held, added, instance));
+        } else if (path.isEmpty()) {
+            sb.append("\nboth are the same lock class, two instances of it (").append(held.instance)
+              .append(" held, ").append(instance).append(" awaited): a ").append(modeWord(added.toMode))
+              .append(" acquire while holding another instance ").append(modeWord(added.fromMode))
+              .append(" can wait for itself when two threads nest them in opposite orders (if this nesting"
+                      + " always goes one way, declare it with LockClass.subclass)");
         } else {
             sb.append("\nwhich closes this existing chain:");
             int i = 1;
@@ -547,6 +575,46 @@ final class Engine extends Tracker {
         }
         sb.append("\nthis acquisition:\n").append(Frames.text(added.firstUse));
         return sb.toString();
+    }
+
+    /**
+     * The explanation of a wait for an instance that the waiting thread itself holds: the wait
+     * is for the thread's own section, permit or lock — not an ordering between two instances
+     * of one class, so no subclass can fix it.
+     */
+    private static String selfWait(Held held, Edge added, Object instance) {
+        String mine = heldWord(held.cls.kind, held.mode);
+        String same = "this is the same instance, " + instance + ", not two instances of one class"
+                + " (so LockClass.subclass does not apply): ";
+        if (held.mode == READ && added.toMode == READ) {
+            return same + "a second shared acquire of it queues behind any writer that comes meanwhile, and that"
+                    + " writer waits for the " + mine + " this thread holds — a deadlock as soon as a writer queues"
+                    + " (shared acquires are not reentrant: use the " + mine + " already held)";
+        }
+        String wait = added.what != null ? added.what : "this acquire";
+        String fix = held.mode == READ_RECURSIVE ? "end the read section before " + wait
+                : "Revocable".equals(held.cls.kind) ? "close the access before " + wait
+                : held.mode == READ ? "release the " + mine + " before " + wait + " (there is no upgrade)"
+                : "release the " + mine + " before " + wait + " (it is not reentrant)";
+        return same + "the thread would wait for its own " + mine + ", which can never end while it waits"
+                + " — a self-deadlock; " + fix;
+    }
+
+    /** What a record of this kind and mode is called in the user's words. */
+    private static String heldWord(String kind, int mode) {
+        if (mode == READ_RECURSIVE) {
+            return "read section";
+        }
+        switch (kind) {
+            case "Revocable":
+                return mode == READ ? "access" : "revocation";
+            case "Lock":
+                return "lock";
+            case "ReadWriteLock":
+                return mode == READ ? "read lock" : "write lock";
+            default:
+                return mode == READ ? "shared permit" : "exclusive permit";
+        }
     }
 
     private static String modeWord(int mode) {

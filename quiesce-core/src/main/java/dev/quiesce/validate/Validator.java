@@ -41,6 +41,8 @@ import java.util.function.Consumer;
  * <p>Reports go to a handler, by default the {@link System.Logger} {@code "dev.quiesce.validate"}.
  * A handler may throw: the exception reaches the thread whose acquisition was reported, before the
  * acquisition takes effect, which is how tests make a bad order fail fast.
+ *
+ * @since 0.1.0
  */
 public final class Validator {
 

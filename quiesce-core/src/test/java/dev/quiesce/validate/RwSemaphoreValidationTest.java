@@ -116,7 +116,10 @@ class RwSemaphoreValidationTest {
         RwSemaphore s = RwSemaphore.create("recursive");
         try (Permit first = s.acquireSharedUninterruptibly()) {
             Reported e = assertThrows(Reported.class, s::acquireSharedUninterruptibly);
-            assertTrue(e.getMessage().contains("same lock class"), e.getMessage());
+            String m = e.getMessage();
+            assertTrue(m.contains("this is the same instance, RwSemaphore[recursive"), m);
+            assertTrue(m.contains("a deadlock as soon as a writer queues (shared acquires are not reentrant: use"
+                    + " the shared permit already held)") && !m.contains("declare"), m);
             assertTrue(first.isOpen());
             Permit tried = s.tryAcquireShared();              // a try never waits: not reported
             assertNotNull(tried);
@@ -130,13 +133,19 @@ class RwSemaphoreValidationTest {
         throwOnReport();
         RwSemaphore s = RwSemaphore.create("upgrade");
         try (Permit shared = s.acquireSharedUninterruptibly()) {
-            assertThrows(Reported.class, s::acquireExclusiveUninterruptibly);
+            String m = assertThrows(Reported.class, s::acquireExclusiveUninterruptibly).getMessage();
+            assertTrue(m.contains("this is the same instance, RwSemaphore[upgrade"), m);
+            assertTrue(m.contains("would wait for its own shared permit, which can never end while it waits —"
+                    + " a self-deadlock; release the shared permit before this acquire (there is no upgrade)"), m);
+            assertFalse(m.contains("declare"), m);
             assertTrue(shared.isOpen());
         }
         // A dependency is reported once, the first time it is seen: kill() on another class.
         RwSemaphore t = RwSemaphore.create("kill-self");
         try (Permit shared = t.acquireSharedUninterruptibly()) {
-            assertThrows(Reported.class, t::kill);
+            String m = assertThrows(Reported.class, t::kill).getMessage();
+            assertTrue(m.contains("wait in kill() of RwSemaphore class 'kill-self'"), m);
+            assertTrue(m.contains("release the shared permit before kill() (there is no upgrade)"), m);
             assertTrue(shared.isOpen());
         }
         assertFalse(t.isKilled(), "the refused kill() changed nothing");
@@ -268,7 +277,7 @@ class RwSemaphoreValidationTest {
 
     @Test
     void leakedAccessesOfARevocableAreReported() throws Exception {
-        Revocable<String> conn = Revocable.of("socket", x -> { });
+        Revocable<String> conn = Revocable.of("socket", "resource", x -> { });
         leakAnAccess(conn);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (ofKind(Report.Kind.LEAK).isEmpty()) {
@@ -278,8 +287,51 @@ class RwSemaphoreValidationTest {
             System.gc();
             Thread.sleep(10);
         }
-        assertTrue(ofKind(Report.Kind.LEAK).get(0).message().contains("leakAnAccess"));
+        String m = ofKind(Report.Kind.LEAK).get(0).message();
+        assertTrue(m.contains("leakAnAccess"), m);
+        // Issue 11: in the words of a revocable, not of the semaphore inside it.
+        assertTrue(m.contains("Revocable[socket, 1 access open]") && m.contains("Revocable class 'socket'"), m);
+        assertTrue(m.contains("revoke() will wait for ever, and the release action will never run"), m);
+        String words = withoutStacks(m);
+        assertFalse(words.contains("RwSemaphore[") || words.contains("kill()"), words);
         assertFalse(conn.revoke(0, TimeUnit.SECONDS), "the leaked access still blocks revoke()");
+    }
+
+    /**
+     * Issue 11: revoke() while this thread holds an access of the same revocable waits for that
+     * access for ever; the report says so in the words of a revocable, and the refused revoke()
+     * changes nothing.
+     */
+    @Test
+    void revokeInsideOwnAccessIsReportedAsASelfDeadlock() {
+        throwOnReport();
+        Revocable<String> conn = Revocable.of("conn", "resource", x -> { });
+        try (Access<String> a = conn.tryAccess()) {
+            String m = assertThrows(Reported.class, conn::revoke).getMessage();
+            assertTrue(m.contains("wait in revoke() of Revocable class 'conn'"), m);
+            assertTrue(m.contains("this is the same instance, Revocable[conn, 1 access open]"), m);
+            assertTrue(m.contains("would wait for its own access, which can never end while it waits — a"
+                    + " self-deadlock; close the access before revoke()"), m);
+            String words = withoutStacks(m);
+            assertFalse(words.contains("RwSemaphore[") || words.contains("permit") || words.contains("declare"), words);
+            assertTrue(a.isOpen());
+            assertFalse(conn.isRevoked(), "the refused revoke() changed nothing");
+        }
+        Validator.setReportHandler(reports::add);
+        conn.revoke();
+        assertEquals(1, reports.size(), () -> "reports: " + reports);
+    }
+
+    /** A report without its stack frames (which name the library's classes, as they should). */
+    private static String withoutStacks(String report) {
+        StringBuilder b = new StringBuilder();
+        for (String line : report.split("\n")) {
+            String t = line.strip();
+            if (!t.startsWith("at ") && !t.equals("...")) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     private static void leakAnAccess(Revocable<String> conn) {

@@ -95,7 +95,13 @@ class SrcuValidationTest {
         Srcu s = Srcu.create("self");
         try (ReadSection r = s.enter()) {
             Reported e = assertThrows(Reported.class, s::synchronize);
-            assertTrue(e.getMessage().contains("same lock class"), e.getMessage());
+            // Issue 11: this was "both are the same lock class ... (declare an ordered nesting
+            // with LockClass.subclass)", the fix for two instances, not for one.
+            String m = e.getMessage();
+            assertTrue(m.contains("this is the same instance, Srcu[self"), m);
+            assertTrue(m.contains("the thread would wait for its own read section, which can never end while it"
+                    + " waits — a self-deadlock; end the read section before synchronize()"), m);
+            assertTrue(m.contains("LockClass.subclass does not apply") && !m.contains("declare"), m);
             assertTrue(r.isOpen());
         }
         assertEquals(1, ofKind(Report.Kind.LOCK_ORDER).size());
@@ -224,7 +230,9 @@ class SrcuValidationTest {
         }
         int t = perFile[1].readLock();
         Reported e = assertThrows(Reported.class, () -> perFile[2].synchronize());
-        assertTrue(e.getMessage().contains("same lock class"), e.getMessage());
+        String m = e.getMessage();
+        assertTrue(m.contains("same lock class, two instances of it (Srcu[file-1") && m.contains(" held, Srcu[file-2"), m);
+        assertTrue(m.contains("declare it with LockClass.subclass") && !m.contains("same instance"), m);
         perFile[1].readUnlock(t);
 
         LockClass files = LockClass.named("file");

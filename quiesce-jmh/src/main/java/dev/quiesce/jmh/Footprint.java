@@ -159,12 +159,12 @@ public final class Footprint {
         Object resource = new Object();
         java.util.function.Consumer<Object> release = x -> { };
         // Shared by every Revocable, not owned by one: the resource and release function the
-        // caller passes, and the label of its RwSemaphore — the interned literal "revocable"
-        // (a string literal is one instance JVM-wide, so this is the very object it holds).
-        GraphLayout shared = GraphLayout.parseInstance(resource, release, "revocable");
+        // caller passes. An unnamed Revocable holds no label (its name, "revocable@" and an
+        // identity hash, is made when asked for).
+        GraphLayout shared = GraphLayout.parseInstance(resource, release);
 
         idleRow(r, "RwSemaphore.create()", "per object: a file, a connection", instances, RwSemaphore::create, null);
-        idleRow(r, "Revocable.of(resource, release)", "resource, release function and the interned label \"revocable\" not counted (shared)",
+        idleRow(r, "Revocable.of(resource, release)", "resource and release function not counted (shared); no label is held",
                 instances, () -> Revocable.of(resource, release), shared);
         idleRow(r, "ReentrantReadWriteLock", "JDK", instances, ReentrantReadWriteLock::new, null);
         idleRow(r, "StampedLock", "JDK", instances, StampedLock::new, null);

@@ -18,10 +18,15 @@ import java.util.Objects;
  * @param length for {@link Kind#WRITE}, the number of bytes the call asks to write (it may write
  *               fewer); otherwise {@code 0}
  * @param target for {@link Kind#MOVE} and {@link Kind#COPY}, the destination; otherwise {@code null}
+ * @since 0.1.0
  */
 public record Modification(Kind kind, Path path, long offset, long length, Path target) {
 
-    /** What a {@link Modification} changes. */
+    /**
+     * What a {@link Modification} changes.
+     *
+     * @since 0.1.0
+     */
     public enum Kind {
         /** Bytes are written to a file (channel, stream or {@code Files.write}). */
         WRITE,

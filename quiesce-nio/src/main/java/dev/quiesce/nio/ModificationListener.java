@@ -11,6 +11,8 @@ package dev.quiesce.nio;
  *
  * <p>Each listener receives each modification that begins after its {@link Volume#watch watch}
  * returned exactly once, and a modification that was already in flight at most once.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface ModificationListener {

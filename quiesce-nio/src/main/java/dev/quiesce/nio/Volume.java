@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -106,6 +107,13 @@ import java.util.function.Consumer;
  * Every method may be called from any thread. {@code syncFs()}, {@code watch} and {@code close()}
  * wait for writes in flight, so calling them from a listener (which runs inside a write) is refused
  * with {@link IllegalStateException}.
+ *
+ * <p>Once {@code close()} has begun, every operation through the volume or its paths is refused
+ * with {@link ClosedFileSystemException} (an operation on an open channel: with
+ * {@link ClosedChannelException}); the exception's message names the volume, its root and what was
+ * refused.
+ *
+ * @since 0.1.0
  */
 public final class Volume implements Closeable {
 
@@ -300,7 +308,7 @@ public final class Volume implements Closeable {
      * @throws IllegalStateException if called from a {@link ModificationListener}
      */
     public void syncFs() throws IOException, InterruptedException {
-        ensureOpen();
+        ensureOpen("syncFs()", null);
         refuseInListener("syncFs()");
         writes.synchronize();
         forceDirty();
@@ -327,7 +335,7 @@ public final class Volume implements Closeable {
         freezeLock.lockInterruptibly();
         try {
             for (;;) {
-                ensureOpen();
+                ensureOpen("freeze()", null);
                 if (freezeDepth > 0) {
                     freezeDepth++;
                     return;
@@ -422,7 +430,7 @@ public final class Volume implements Closeable {
      */
     public Watch watch(ModificationListener listener) throws InterruptedException {
         Objects.requireNonNull(listener, "listener");
-        ensureOpen();
+        ensureOpen("watch()", null);
         refuseInListener("watch()");
         Registration r;
         synchronized (listenerLock) {
@@ -459,7 +467,7 @@ public final class Volume implements Closeable {
             throw new IllegalArgumentException("negative size " + size);
         }
         Path real = fs.real(file);
-        ensureOpen();
+        ensureOpen("truncate", file);
         FileNode node = acquireNode(real);
         try {
             Pass pass = begin(node, true, Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null, true, null);
@@ -494,7 +502,7 @@ public final class Volume implements Closeable {
             throw new IllegalArgumentException("negative position " + position);
         }
         Path real = fs.real(file);
-        ensureOpen();
+        ensureOpen("tryWrite", file);
         FileNode node = acquireNode(real);
         try {
             Pass pass = begin(node, false, Modification.Kind.WRITE, fs.wrapReal(real), position, src.remaining(),
@@ -627,7 +635,7 @@ public final class Volume implements Closeable {
             Path target, boolean mayWait, CloseSignal channel) throws IOException {
         long told = 0;
         for (;;) {
-            ReadSection section = enter(channel != null);
+            ReadSection section = enter(channel != null, kind, path);
             RwSemaphore blocker;
             boolean keep = false;
             try {
@@ -662,22 +670,31 @@ public final class Volume implements Closeable {
                 return null;
             }
             // Holding nothing: wait until the blocker admits readers again, then start over.
-            awaitAdmission(blocker, channel);
+            awaitAdmission(blocker, channel, path);
         }
+    }
+
+    /**
+     * What a modification of {@code path} waits for at {@code blocker}, in the volume's words (not
+     * the semaphore's, which the user never made: issue 11).
+     */
+    private String awaited(RwSemaphore blocker, Path path) {
+        return blocker == freezeProtection ? "volume " + name + " to thaw"
+                : "the truncation of " + path + " to end";
     }
 
     /**
      * Waits, holding nothing, until {@code blocker} would grant a shared permit. A channel's wait is
      * cancelled when the channel is closed (as a blocked channel operation is by an asynchronous close).
      */
-    private static void awaitAdmission(RwSemaphore blocker, CloseSignal channel) throws IOException {
+    private void awaitAdmission(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
         if (channel == null) {
             try {
                 blocker.acquireShared().close();
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for " + blocker);
+                throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
             }
         }
         CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
@@ -689,9 +706,9 @@ public final class Volume implements Closeable {
         } catch (InterruptedException e) {
             CloseSignal.dispose(wait);
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for " + blocker);
+            throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + blocker + " failed", e.getCause());
+            throw new IllegalStateException("waiting for " + awaited(blocker, path) + " failed", e.getCause());
         } finally {
             channel.remove(wait);
         }
@@ -725,7 +742,7 @@ public final class Volume implements Closeable {
 
     private void attemptAsync(FileNode node, Path path, long offset, long length, CloseSignal channel,
             Consumer<Pass> issue, Consumer<Throwable> fail, long told) throws IOException {
-        ReadSection section = enter(true);
+        ReadSection section = enter(true, Modification.Kind.WRITE, path);
         RwSemaphore blocker;
         long toldNow;
         boolean keep = false;
@@ -782,15 +799,19 @@ public final class Volume implements Closeable {
         });
     }
 
-    /** Begins a write section and refuses a closed volume (see the notes for the ordering). */
-    private ReadSection enter(boolean channelOp) throws ClosedChannelException {
+    /**
+     * Begins a write section and refuses a closed volume (see the notes for the ordering): a
+     * channel's operation with the channel's ClosedChannelException, a call on a path with
+     * ClosedFileSystemException naming the modification.
+     */
+    private ReadSection enter(boolean channelOp, Modification.Kind kind, Path path) throws ClosedChannelException {
         ReadSection section = writes.enter();
         if (closed) {
             section.close();
             if (channelOp) {
                 throw new ClosedChannelException();
             }
-            throw new ClosedFileSystemException();
+            throw closedError(kind.name().toLowerCase(Locale.ROOT), path);
         }
         return section;
     }
@@ -839,7 +860,7 @@ public final class Volume implements Closeable {
 
     /** A name-space change (create, delete, copy, move): section, announcement, freeze protection. */
     void modifyNames(Modification.Kind kind, Path real, Path realTarget, IoAction action) throws IOException {
-        fs.ensureOpen();
+        ensureOpen(kind.name().toLowerCase(Locale.ROOT), real);
         Pass pass = begin(null, false, kind, fs.wrapReal(real), 0, 0,
                 realTarget == null ? null : fs.wrapReal(realTarget), true, null);
         try {
@@ -1065,7 +1086,7 @@ public final class Volume implements Closeable {
     /** The open protocol shared by both channel kinds. */
     private <C extends Closeable> C open(Path vpath, Set<? extends OpenOption> options, PlainOpen<C> opener,
             TrackedFactory<C> wrap) throws IOException {
-        ensureOpen();
+        ensureOpen("open", vpath);
         Path real = fs.unwrap(vpath);
         OpenPlan plan = new OpenPlan(options);
         C plain;
@@ -1106,7 +1127,7 @@ public final class Volume implements Closeable {
         }
         if (closed) {          // raced with close(): it may have missed this channel
             tracked.close();
-            throw new ClosedFileSystemException();
+            throw closedError("open", vpath);
         }
         return tracked;
     }
@@ -1172,10 +1193,19 @@ public final class Volume implements Closeable {
         }
     }
 
-    private void ensureOpen() {
+    /**
+     * Refuses a closed volume: {@code op} and {@code path} (or null) name what was refused. The
+     * message is built only then (closedError()).
+     */
+    void ensureOpen(String op, Path path) {
         if (closed) {
-            throw new ClosedFileSystemException();
+            throw closedError(op, path);
         }
+    }
+
+    /** The refusal of {@code op} on {@code path} (or null) by this closed volume. */
+    ClosedFileSystemException closedError(String op, Path path) {
+        return new VolumeClosedException(name, root, path == null ? op : op + " " + path);
     }
 
     void report(Report.Kind kind, String message, Throwable cause) {
@@ -1231,7 +1261,11 @@ public final class Volume implements Closeable {
         }
     }
 
-    /** Settings of a {@link Volume}. */
+    /**
+     * Settings of a {@link Volume}.
+     *
+     * @since 0.1.0
+     */
     public static final class Builder {
         private final Path root;
         private String name;

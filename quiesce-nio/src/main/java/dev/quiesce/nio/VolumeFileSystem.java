@@ -1,7 +1,6 @@
 package dev.quiesce.nio;
 
 import java.io.IOException;
-import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
@@ -69,10 +68,9 @@ final class VolumeFileSystem extends FileSystem {
         return new VolumePath(this, real);
     }
 
-    void ensureOpen() {
-        if (!volume.isOpen()) {
-            throw new ClosedFileSystemException();
-        }
+    /** Refuses a closed volume, naming it and what was refused: see Volume.ensureOpen(). */
+    void ensureOpen(String op, Path path) {
+        volume.ensureOpen(op, path);
     }
 
     @Override

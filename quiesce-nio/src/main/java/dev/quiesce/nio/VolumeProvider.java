@@ -91,7 +91,7 @@ final class VolumeProvider extends FileSystemProvider {
             throws IOException {
         Path given = fs.unwrap(dir);
         Path real = fs.real(dir);
-        fs.ensureOpen();
+        fs.ensureOpen("newDirectoryStream", given);
         DirectoryStream<Path> plain = plain(real).newDirectoryStream(real, p -> true);
         return new DirectoryStream<>() {
             @Override

@@ -2,6 +2,8 @@ package dev.quiesce.nio;
 
 /**
  * A registered {@link ModificationListener}, returned by {@link Volume#watch}.
+ *
+ * @since 0.1.0
  */
 public interface Watch extends AutoCloseable {
 

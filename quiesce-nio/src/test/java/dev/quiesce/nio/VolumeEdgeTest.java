@@ -6,6 +6,7 @@ import dev.quiesce.nio.VolumeTesting.Waiting;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 import static dev.quiesce.nio.VolumeTesting.DEADLINE_S;
 import static dev.quiesce.nio.VolumeTesting.awaitParkedOrDone;
@@ -93,6 +96,49 @@ class VolumeEdgeTest {
         Volume v = builder.open();
         volumes.add(v);
         return v;
+    }
+
+    /**
+     * Issue 11: every operation refused by a closed volume threw a {@link ClosedFileSystemException}
+     * whose message was null, naming neither the volume nor what was refused. Each refusal now
+     * names the volume (name and root) and the operation (with its path), and changes nothing.
+     */
+    @Test
+    void everyRefusalOfAClosedVolumeNamesTheVolumeAndTheOperation() throws Exception {
+        Path a = volume.path("a.dat");
+        Files.write(a, new byte[] {1, 2, 3});
+        Path sub = volume.path("sub");
+        Files.createDirectory(sub);
+        volume.close();
+        Path realA = volume.directory().resolve("a.dat");
+        Map<String, Executable> refused = new LinkedHashMap<>();
+        refused.put("syncFs()", volume::syncFs);
+        refused.put("freeze()", volume::freeze);
+        refused.put("watch()", () -> volume.watch(m -> { }));
+        refused.put("truncate " + realA, () -> volume.truncate(a, 0));
+        refused.put("tryWrite " + realA, () -> volume.tryWrite(a, bytes(1, (byte) 9), 0));
+        refused.put("open " + realA + " (FileChannel)", () -> FileChannel.open(a, WRITE).close());
+        refused.put("open " + realA + " (AsynchronousFileChannel)", () -> AsynchronousFileChannel.open(a, WRITE).close());
+        refused.put("open " + realA + " (Files.write)", () -> Files.write(a, new byte[] {9}));
+        refused.put("open " + volume.directory().resolve("b.dat") + " (Files.createFile opens a channel)",
+                () -> Files.createFile(volume.path("b.dat")));
+        refused.put("create " + volume.directory().resolve("dir"), () -> Files.createDirectory(volume.path("dir")));
+        refused.put("delete " + realA, () -> Files.delete(a));
+        refused.put("copy " + realA, () -> Files.copy(a, volume.path("c.dat")));
+        refused.put("move " + realA, () -> Files.move(a, volume.path("d.dat")));
+        refused.put("newDirectoryStream " + volume.directory().resolve("sub"), () -> Files.newDirectoryStream(sub).close());
+        String closed = ": volume edge (root " + volume.directory() + ") is closed";
+        for (Map.Entry<String, Executable> op : refused.entrySet()) {
+            ClosedFileSystemException e = assertThrows(ClosedFileSystemException.class, op.getValue(), op.getKey());
+            String operation = op.getKey().replaceFirst(" \\(.*\\)$", "");
+            assertEquals("cannot " + operation + closed, e.getMessage(), op.getKey());
+        }
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(realA), "a refused operation changed the file");
+        try (var names = Files.list(volume.directory())) {
+            assertEquals(Set.of("a.dat", "sub"), names.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+                    "a refused operation changed the directory");
+        }
+        assertFalse(volume.isFrozen(), "a refused freeze() froze the volume");
     }
 
     /** Best effort: ends every held write, thaws, closes; never hangs the suite. */
@@ -395,6 +441,8 @@ class VolumeEdgeTest {
         plainOpen.release.countDown();
         Throwable refused = failureOf(open);
         assertInstanceOf(ClosedFileSystemException.class, refused, "an open that began before close() returned after it");
+        assertEquals("cannot open " + existing + ": volume edge (root " + volume.directory() + ") is closed",
+                refused.getMessage(), "the refusal of an open that raced close() names the volume (issue 11)");
 
         Volume v = open(Volume.builder(dir).name("creating"));
         Path created = v.path("created.dat");
@@ -404,7 +452,10 @@ class VolumeEdgeTest {
         assertTrue(creatingOpen.entered.await(DEADLINE_S, TimeUnit.SECONDS));
         assertFalse(v.close(0, TimeUnit.SECONDS), "the CREATE is in flight");
         creatingOpen.release.countDown();
-        assertInstanceOf(ClosedFileSystemException.class, failureOf(create));
+        Throwable createRefused = failureOf(create);
+        assertInstanceOf(ClosedFileSystemException.class, createRefused);
+        assertEquals("cannot open " + created + ": volume creating (root " + v.directory() + ") is closed",
+                createRefused.getMessage());
         assertTrue(v.close(DEADLINE_S, TimeUnit.SECONDS));
         assertTrue(Files.exists(dir.resolve("created.dat")), "the CREATE in flight at close() completed");
     }

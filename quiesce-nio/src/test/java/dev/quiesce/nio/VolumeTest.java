@@ -229,6 +229,8 @@ class VolumeTest {
         writer.thread().interrupt();
         ExecutionException e = assertThrows(ExecutionException.class, () -> w.get(DEADLINE_S, TimeUnit.SECONDS));
         assertInstanceOf(InterruptedIOException.class, e.getCause());
+        // Issue 11: this named the volume's internal semaphore ("RwSemaphore[volume test freeze protection, …]").
+        assertEquals("interrupted while waiting for volume test to thaw", e.getCause().getMessage());
         volume.thaw();
         assertArrayEquals(new byte[] {1}, Files.readAllBytes(dir.resolve("i.log")));
     }

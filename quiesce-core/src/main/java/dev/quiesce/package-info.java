@@ -1,0 +1,11 @@
+/**
+ * The primitives: {@link dev.quiesce.Srcu} (grace periods that wait for exactly the read sections
+ * already begun, whose sections may end on another thread), {@link dev.quiesce.RwSemaphore} (a
+ * reader–writer semaphore whose permits are released on any thread, writer-favouring and
+ * phase-fair, with a dead state), {@link dev.quiesce.Revocable} (a resource revoked under its
+ * accesses, then released once), and the handles they share ({@link dev.quiesce.Held}:
+ * {@link dev.quiesce.ReadSection}, {@link dev.quiesce.Permit}, {@link dev.quiesce.Access}).
+ *
+ * @since 0.1.0
+ */
+package dev.quiesce;
