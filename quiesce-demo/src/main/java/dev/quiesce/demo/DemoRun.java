@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import dev.quiesce.Report;
 import dev.quiesce.nio.Modification;

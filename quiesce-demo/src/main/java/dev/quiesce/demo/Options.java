@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -8,7 +8,7 @@ final class Options {
 
     static final String USAGE = String.join("\n",
             "usage: ./quiesce demo [options]",
-            "   or: java -p <quiesce-core.jar>:<quiesce-nio.jar> -m dev.quiesce.nio/dev.quiesce.nio.demo.Demo [options]",
+            "   or: java -p <quiesce-core.jar>:<quiesce-nio.jar>:<quiesce-demo.jar> -m dev.quiesce.demo/dev.quiesce.demo.Demo [options]",
             "",
             "Async writers of checksummed records through a Volume; a watcher joins at a third of the run;",
             "every second a syncFs() and a freeze() -> copy -> thaw() snapshot, each snapshot verified.",

@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.io.PrintStream;
 
@@ -10,7 +10,7 @@ import java.io.PrintStream;
  * of the directory holds no torn record. The demo checks these invariants itself.
  *
  * <p>Run it with {@code ./quiesce demo [options]}, or
- * {@code java -p quiesce-core.jar:quiesce-nio.jar -m dev.quiesce.nio/dev.quiesce.nio.demo.Demo [options]};
+ * {@code java -p quiesce-core.jar:quiesce-nio.jar:quiesce-demo.jar -m dev.quiesce.demo/dev.quiesce.demo.Demo [options]};
  * {@code --help} lists the options (duration, writers, record size, writes in flight, directory,
  * keep). While it runs it prints a progress line every second; at the end a table — writes and
  * MB/s, {@code syncFs()} and freeze-drain latency (p50, p99, max), events seen against writes after
