@@ -99,6 +99,7 @@ final class DemoRun {
     private long finalRecords;
     private long elapsedNanos;
     private long inFlightAtStop = -1;
+    private long stoppedAtNanos = -1;
     private long drainNanos = -1;
     private long finalCheckNanos = -1;
     /** True from the writers' start until their writes are known to have ended: then nothing may be deleted. */
@@ -352,6 +353,7 @@ final class DemoRun {
             stopNow();
             long stoppedAt = System.nanoTime();
             elapsedNanos = Math.min(stoppedAt, end) - start;
+            stoppedAtNanos = stoppedAt - start;
             inFlightAtStop = started.sum() - completed.sum() - failedWrites.sum();
             if (tty) {
                 out.println();
@@ -718,8 +720,8 @@ final class DemoRun {
         row("final files", String.format(Locale.ROOT, "%d files, %,d records, each the newest of its slot",
                 files.size(), finalRecords));
         row("end", inFlightAtStop < 0 ? "-" : String.format(Locale.ROOT,
-                "writers stopped at %.2f s (%s); %,d writes in flight then ended within %s; final check %s",
-                secs, signalled ? "a signal" : "the deadline", inFlightAtStop,
+                "writers stopped at %.2f s (%s); %,d writes in flight at %.2f s ended within %s; final check %s",
+                secs, signalled ? "a signal" : "the deadline", inFlightAtStop, stoppedAtNanos / 1e9,
                 drainNanos < 0 ? "- (not all did)" : Latencies.millis(drainNanos),
                 finalCheckNanos < 0 ? "-" : Latencies.millis(finalCheckNanos)));
         out.println(rule);

@@ -28,7 +28,9 @@ final class Options {
             "  --in-flight N         async writes each writer keeps outstanding (default 16); at most the record",
             "                        slots of a writer's files, " + DemoRun.FILES_PER_WRITER + " x max("
                     + DemoRun.MIN_SLOTS + ", " + DemoRun.RING_BYTES + " / record size): "
-                    + DemoRun.FILES_PER_WRITER * DemoRun.slots(DemoRun.RING_BYTES, 4096) + " at 4096-byte records",
+                    + DemoRun.FILES_PER_WRITER * DemoRun.slots(DemoRun.RING_BYTES, 4096) + " at 4096-byte records.",
+            "                        Each syncFs(), freeze() and watch() waits for up to writers x in-flight writes:",
+            "                        at 256 x 512 that is seconds, and few snapshots fit in a short run",
             "  --dir PATH            an existing directory in which the run's directory " + RunDirectory.PREFIX
                     + "* is made",
             "                        (default /dev/shm if writable, else java.io.tmpdir); nothing else is created",
