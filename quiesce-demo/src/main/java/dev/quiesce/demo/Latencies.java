@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.util.Arrays;
 import java.util.Locale;

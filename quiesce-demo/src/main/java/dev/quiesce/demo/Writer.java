@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.CompletionHandler;
@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code inFlight} outstanding; each write ENDs on an I/O completion thread, whose handler records
  * what the checks need and returns the permit. While the volume is frozen a write call returns at
  * once and the write is issued at thaw, so the permits are what stops this thread from queueing
- * writes without bound: it waits for one.
+ * writes without bound: it waits for one. It issues no write once {@link DemoRun#stopped()}: at the
+ * run's deadline, which it reads itself, or when the run is stopped.
  */
 final class Writer implements Runnable, CompletionHandler<Integer, Writer.Op> {
 

@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Path;

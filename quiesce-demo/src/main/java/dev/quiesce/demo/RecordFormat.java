@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;

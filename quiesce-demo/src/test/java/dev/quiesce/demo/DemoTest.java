@@ -1,4 +1,4 @@
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,16 +41,17 @@ class DemoTest {
     @Test
     void aShortRunPassesAndPrintsTheTableAndTheVerdict() throws IOException {
         String[] printed = new String[1];
-        int status = run(printed, "--duration", "2", "--writers", "2", "--dir", dir.toString());
+        int status = run(printed, "--duration", "2.5", "--writers", "2", "--dir", dir.toString());
         String out = printed[0];
         assertEquals(0, status, out);
         for (String row : new String[] {"writes", "throughput", "syncFs()", "freeze() drain", "watch()", "events",
-                "snapshots", "final files"}) {
+                "snapshots", "final files", "end"}) {
             assertTrue(out.lines().anyMatch(l -> l.startsWith("  " + row + " ")), "no row '" + row + "' in:\n" + out);
         }
         assertTrue(out.contains("\nPASS: "), out);
         assertTrue(out.contains(" 0 missed"), out);
-        assertTrue(out.matches("(?s).*snapshots +2 verified, 0 failed.*"), out);
+        // Snapshots at 1 s and 2 s; on a very busy machine the second may be cut short by the deadline.
+        assertTrue(out.matches("(?s).*snapshots +[12] verified, 0 failed.*"), out);
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(0, left.count(), "the run's directory was not deleted");
         }

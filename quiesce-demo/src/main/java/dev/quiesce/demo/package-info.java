@@ -1,6 +1,6 @@
 /**
  * The demo of the seed's scenario on a {@link dev.quiesce.nio.Volume}: async writers, a watcher that
  * joins mid-flight, {@code syncFs()} and freeze-copy-thaw snapshots, checked invariants. Not exported;
- * run {@link dev.quiesce.nio.demo.Demo} with {@code ./quiesce demo}.
+ * run {@link dev.quiesce.demo.Demo} with {@code ./quiesce demo}.
  */
-package dev.quiesce.nio.demo;
+package dev.quiesce.demo;
