@@ -8,6 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OpenCodedGate {
 
+    /** Creates a gate with nothing in flight. */
+    public OpenCodedGate() {
+    }
+
     // @sample open-coded
     private final AtomicInteger inFlight = new AtomicInteger();
 

@@ -12,6 +12,10 @@ import java.nio.channels.CompletionHandler;
  */
 public final class TrackedWrites {
 
+    /** Creates the writes' domain. */
+    public TrackedWrites() {
+    }
+
     // @sample track
     private final Srcu writes = Srcu.create("volume-writes");
 

@@ -24,6 +24,10 @@ import java.util.stream.Stream;
  */
 public final class VolumeSample {
 
+    /** Creates the sample with nothing seen yet. */
+    public VolumeSample() {
+    }
+
     /** Paths a watcher has seen change (the sample's "index"). */
     final Set<Path> invalidated = ConcurrentHashMap.newKeySet();
 
