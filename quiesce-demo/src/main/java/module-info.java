@@ -1,5 +1,5 @@
 /**
- * The demo of Quiesce: the seed's scenario run for real on a {@link dev.quiesce.nio.Volume} (async
+ * The demo of Quiesce: the scenario it was written for, run for real on a {@link dev.quiesce.nio.Volume} (async
  * writers, a watcher joining mid-flight, {@code syncFs()} and freeze-copy-thaw snapshots), checking
  * its own invariants. It exports nothing: run {@code dev.quiesce.demo.Demo} with {@code -m}, or
  * {@code ./quiesce demo}.

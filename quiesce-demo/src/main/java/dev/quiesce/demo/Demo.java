@@ -9,7 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The seed's scenario, run for real on a {@link dev.quiesce.nio.Volume}: writers issue async writes
+ * The scenario Quiesce was written for (a linux-fsdevel discussion: wait for exactly the writes in
+ * flight, without blocking new ones), run for real on a {@link dev.quiesce.nio.Volume}: writers issue async writes
  * that START on their own threads and END on I/O completion threads; a watcher joins mid-flight and
  * must see every write that starts after its {@code watch()} returned; every second a
  * {@code syncFs()} waits for the writes in flight, and a {@code freeze()} drains them so that a copy

@@ -662,7 +662,7 @@ final class DemoRun {
     }
 
     private void printHeader() {
-        out.printf(Locale.ROOT, "Quiesce demo: the seed's scenario on a Volume over %s (%s)%n", volumeDir, storeType);
+        out.printf(Locale.ROOT, "Quiesce demo: async writes ending on completion threads, syncFs(), freeze() and a watcher, on a Volume over %s (%s)%n", volumeDir, storeType);
         out.printf(Locale.ROOT, "  %s x %d files (rings of %d slots), %d-byte records with CRC32C, "
                 + "up to %d async writes in flight per writer%n",
                 writers(opt.writers), FILES_PER_WRITER, slots, format.size, opt.inFlight);
