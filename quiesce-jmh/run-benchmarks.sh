@@ -8,8 +8,9 @@
 #
 #   quick (default)  -f 1 -wi 2 -w 400ms -i 3 -r 400ms; footprint 3 rounds. About 207 JMH trials of
 #                    2 s of iterations plus 1.2-1.8 s of fork start-up and set-up each (timed here on
-#                    2 cores under load 4-7), the footprint harness about 1.5 min: 12-15 minutes in
-#                    all. Errors are wide: a first look, not for claims.
+#                    2 cores under load 4-7), the footprint harness about 1.5 min: about 16 minutes
+#                    in all on a quiet machine (32 measured under load 11-60). Errors are wide: a
+#                    first look, not for claims.
 #   full             -f 3 -wi 3 -w 1s -i 6 -r 1s; footprint 7 rounds. Three forks per trial catch
 #                    fork-to-fork variance: estimated 1 h 45 min on 2 cores. Run it on a quiet machine.
 #

@@ -162,7 +162,7 @@ public final class Demo {
 
     private static int usage(String problem, PrintStream err) {
         err.println("quiesce demo: " + problem);
-        err.println(Options.USAGE);
+        err.println("usage: ./quiesce demo [options]; --help lists them");   // the problem stays on screen
         err.flush();
         return 2;
     }

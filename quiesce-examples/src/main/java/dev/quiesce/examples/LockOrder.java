@@ -3,7 +3,7 @@ package dev.quiesce.examples;
 import dev.quiesce.Srcu;
 
 /**
- * The README's validator sample: {@code inodes}-read then {@code journal}-sync on one thread,
+ * The validator sample of {@code docs/validation.md}: {@code inodes}-read then {@code journal}-sync on one thread,
  * later {@code journal}-read then {@code inodes}-sync on another. The threads never run at the
  * same time, so nothing deadlocks; with {@code -Ddev.quiesce.validate=true} the second thread's
  * {@code synchronize} is reported as a possible circular dependency.

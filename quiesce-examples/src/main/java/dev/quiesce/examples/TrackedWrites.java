@@ -25,9 +25,9 @@ public final class TrackedWrites {
         writes.track((a, h) -> channel.write(buffer, position, a, h), attachment, handler);
     }
 
-    /** Waits for exactly the writes already in flight: writes keep starting meanwhile, none holds this up for ever. */
-    void sync() throws InterruptedException {
-        writes.synchronize();
+    /** Waits for exactly the writes already in flight (then force the channel, if durability is the aim). */
+    void awaitWritesInFlight() throws InterruptedException {
+        writes.synchronize();   // writes keep starting meanwhile; none of them can hold this up for ever
     }
     // @end
 

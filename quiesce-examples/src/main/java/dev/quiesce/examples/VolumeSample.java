@@ -52,10 +52,13 @@ public final class VolumeSample {
             try (AsynchronousFileChannel ch = AsynchronousFileChannel.open(log, WRITE, CREATE)) {
                 ch.write(record, position, null, handler);  // START here, END on the completion thread
 
-                volume.syncFs();                   // waits for the writes already in flight, then forces them
-                volume.freeze();                   // blocks new writes, drains old ones, forces the data
-                copy(volume.directory(), backup);  // plain paths: reading is not tracked
-                volume.thaw();                     // from any thread
+                volume.syncFs();                       // waits for the writes already in flight, then forces them
+                volume.freeze();                       // blocks new writes, drains old ones, forces the data
+                try {
+                    copy(volume.directory(), backup);  // plain paths: reading is not tracked
+                } finally {
+                    volume.thaw();                     // may also come from another thread
+                }
             }
         }
         // @end

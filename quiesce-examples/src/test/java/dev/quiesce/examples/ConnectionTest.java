@@ -14,6 +14,7 @@ import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -36,7 +37,7 @@ class ConnectionTest {
             AsynchronousSocketChannel client = AsynchronousSocketChannel.open(group);
             client.connect(server.getLocalAddress()).get(30, TimeUnit.SECONDS);
             try (AsynchronousSocketChannel peer = server.accept().get(30, TimeUnit.SECONDS)) {
-                Connection connection = new Connection(client);
+                Connection connection = new Connection(client, Duration.ofSeconds(30));
 
                 Into<Integer> sent = new Into<>();
                 connection.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), null, sent);
@@ -65,6 +66,33 @@ class ConnectionTest {
                     }
                 }
                 assertArrayEquals(new byte[] {1, 2, 3}, got.array(), "what the peer received");
+            }
+        } finally {
+            group.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSendThatOutlastsThePatienceIsFailedByClosingTheChannel() throws Exception {
+        HeldTasks completions = new HeldTasks();
+        AsynchronousChannelGroup group = AsynchronousChannelGroup.withThreadPool(completions);
+        try (AsynchronousServerSocketChannel server = AsynchronousServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            AsynchronousSocketChannel client = AsynchronousSocketChannel.open(group);
+            client.connect(server.getLocalAddress()).get(30, TimeUnit.SECONDS);
+            try (AsynchronousSocketChannel peer = server.accept().get(30, TimeUnit.SECONDS)) {
+                Connection connection = new Connection(client, Duration.ofMillis(1));
+                Into<Integer> stuck = new Into<>();
+                connection.send(ByteBuffer.wrap(new byte[] {1}), null, stuck);
+
+                connection.close();                            // the send's completion has not run
+                assertFalse(stuck.future.isDone());
+                assertFalse(client.isOpen(), "close() gave up waiting and closed the channel");
+                assertTrue(connection.isClosed());
+
+                completions.runNext();                         // the completion runs: the access ends
+                assertTrue(stuck.future.isDone());
+                assertTrue(peer.isOpen(), "only the client's side was closed");
             }
         } finally {
             group.shutdownNow();

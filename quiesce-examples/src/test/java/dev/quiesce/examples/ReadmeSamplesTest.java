@@ -10,6 +10,7 @@ import dev.quiesce.examples.DocSamples.Region;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -43,7 +44,10 @@ class ReadmeSamplesTest {
         Map<String, Region> regions = DocSamples.regions().stream()
                 .collect(Collectors.toMap(Region::id, Function.identity()));
         List<String> problems = new ArrayList<>();
-        for (Block b : DocSamples.allBlocks()) {
+        // Rewritten bottom-up: a block rewritten first must not move the lines of those still to come.
+        List<Block> blocks = new ArrayList<>(DocSamples.allBlocks());
+        Collections.reverse(blocks);
+        for (Block b : blocks) {
             if (!"sample".equals(b.kind())) {
                 continue;
             }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's first sample, run on a real file: the channel's I/O and completion run on an
  * executor whose tasks the test runs one at a time, so a write stays in flight until the test
- * lets it finish. {@code sync()} waits for a write begun before it and not for one begun after.
+ * lets it finish. {@code awaitWritesInFlight()} waits for a write begun before it and not for one begun after.
  */
 class TrackedWritesTest {
 
@@ -38,7 +38,7 @@ class TrackedWritesTest {
 
             Thread sync = new Thread(() -> {
                 try {
-                    tracked.sync();
+                    tracked.awaitWritesInFlight();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -56,7 +56,7 @@ class TrackedWritesTest {
 
             io.runNext();
             assertEquals(second.length, w2.future.get(30, TimeUnit.SECONDS));
-            tracked.sync();                                            // nothing in flight: returns
+            tracked.awaitWritesInFlight();                                            // nothing in flight: returns
         }
         byte[] expected = "first record\nsecond record\n".getBytes(StandardCharsets.US_ASCII);
         assertArrayEquals(expected, Files.readAllBytes(file));
