@@ -60,8 +60,8 @@ public final class Validator {
 
     /**
      * Asserts that the calling thread holds a read section of {@code domain}, by {@code readLock},
-     * {@code enter()} or an {@code attach()}ed handle (the seed's
-     * {@code lockdep_assert_once(sb_write_srcu_started(sb))}). Sections begun with
+     * {@code enter()} or an {@code attach()}ed handle (as the Linux proof of concept that Quiesce
+     * follows asserts {@code lockdep_assert_once(sb_write_srcu_started(sb))} in its change-event path). Sections begun with
      * {@code downRead} are not tracked and do not count. A no-op when validation is off.
      *
      * @param domain the domain
@@ -95,7 +95,7 @@ public final class Validator {
 
     /**
      * Asserts that the calling thread holds no permit of {@code semaphore} (shared or exclusive,
-     * acquired here or {@code attach()}ed): the seed's check that a change event is sent without
+     * acquired here or {@code attach()}ed): the kernel proof of concept's check that a change event is sent without
      * freeze protection, so a listener that writes cannot deadlock behind a pending freeze.
      * Token-form sections are not tracked and do not count. A no-op when validation is off.
      *
@@ -242,8 +242,8 @@ public final class Validator {
 
     /**
      * Gives an open handle a lease: if it is still open when the lease has passed (on the
-     * validator's clock), it is reported once with its acquisition stack and hand-off history — the
-     * seed's "for misbehaving hardware there are timeouts". Under
+     * validator's clock), it is reported once with its acquisition stack and hand-off history (as kernel
+     * drivers answer misbehaving hardware with timeouts). Under
      * {@link #setEndLeakedSections(boolean) the policy}, an expired read section is also ended, and
      * its owner's later {@code close()} returns and is reported instead of releasing twice. A no-op
      * when validation is off.
