@@ -113,7 +113,8 @@ import java.util.function.Consumer;
  * are class files of version 66; the overload was a preview API in JDK 21, which code compiled
  * without {@code --enable-preview} cannot name), so on JDK 21 the {@code Arena} overload of a volume's channel throws
  * {@code FileChannel}'s default {@link UnsupportedOperationException}, and Lucene's
- * {@code FSDirectory.open} on a volume path fails on the first file it opens for reading. On JDK 21
+ * {@code FSDirectory.open} on a volume path fails as soon as Lucene opens a file of the index for
+ * reading (an {@code IndexWriter} does so on its first commit). On JDK 21
  * either run with {@code -Dorg.apache.lucene.store.MMapDirectory.enableMemorySegments=false}
  * (Lucene 9.x then maps with the 3-argument {@code map}, which works) or open the index with
  * {@code new NIOFSDirectory(path)} instead of {@code FSDirectory.open(path)}. JDK 17 and JDK 22+
