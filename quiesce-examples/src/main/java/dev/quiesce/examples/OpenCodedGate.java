@@ -24,4 +24,8 @@ public final class OpenCodedGate {
     int inFlight() {
         return inFlight.get();
     }
+
+    /** Creates the sample (JDK 18+ doclint asks for a documented constructor). */
+    public OpenCodedGate() {
+    }
 }

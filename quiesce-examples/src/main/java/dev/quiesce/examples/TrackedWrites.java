@@ -31,4 +31,8 @@ public final class TrackedWrites {
     Srcu domain() {
         return writes;
     }
+
+    /** Creates the sample (JDK 18+ doclint asks for a documented constructor). */
+    public TrackedWrites() {
+    }
 }

@@ -68,4 +68,8 @@ public final class VolumeSample {
             });
         }
     }
+
+    /** Creates the sample (JDK 18+ doclint asks for a documented constructor). */
+    public VolumeSample() {
+    }
 }
