@@ -1054,8 +1054,13 @@ class RwSemaphoreTest {
         Permit r = s.acquireShared();
         var writer = Threads.start("writer", s::acquireExclusive);
         Threads.await(s::isWriterWaiting, "writer waiting");
-        now.addAndGet(Duration.ofHours(1).toNanos());
-        Threads.await(() -> !reports.isEmpty(), "stall report");
+        // The writer reads the clock when its wait begins, which can be after isWriterWaiting() is
+        // true (the flag is set when it queues): a single step of the clock taken before that read
+        // is never seen as a stall. So step it until the report comes.
+        Threads.await(() -> {
+            now.addAndGet(Duration.ofHours(1).toNanos());
+            return !reports.isEmpty();
+        }, "stall report");
         Report rep = reports.get(0);
         assertSame(Report.Kind.STALL, rep.kind());
         assertEquals("stalled", rep.source());

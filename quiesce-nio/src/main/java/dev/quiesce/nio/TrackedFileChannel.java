@@ -10,14 +10,20 @@ import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A {@link FileChannel} opened through a {@link Volume}: each write, {@code transferFrom} and
  * {@code truncate} runs the volume's write protocol around the plain channel's call. Reads, locks,
- * {@code force} and positions are the plain channel's. {@link #map} returns the plain mapping:
- * writes through a mapping are not tracked.
+ * {@code force} and positions are the plain channel's. {@link #map} returns the plain mapping once
+ * {@link #checkMap} has allowed its mode: writes through a mapping are not tracked.
+ *
+ * <p>Not final for one subclass only: the copy of {@link TrackedChannels} under
+ * {@code META-INF/versions/22} of the jar creates a subclass that adds the JDK 22
+ * {@code map(MapMode, long, long, Arena)} (this class is compiled for Java 17 and cannot name
+ * {@code Arena}). Create instances through {@link TrackedChannels}.
  */
-final class TrackedFileChannel extends FileChannel {
+class TrackedFileChannel extends FileChannel {
 
     private final Volume volume;
     private final Path path;
@@ -70,7 +76,7 @@ final class TrackedFileChannel extends FileChannel {
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        java.util.Objects.checkFromIndexSize(offset, length, srcs.length);
+        Objects.checkFromIndexSize(offset, length, srcs.length);
         Pass pass = begin(at(), remaining(srcs, offset, length));
         try {
             return plain.write(srcs, offset, length);
@@ -152,10 +158,37 @@ final class TrackedFileChannel extends FileChannel {
         plain.force(metaData);
     }
 
-    /** The plain channel's mapping: writes through it bypass the volume. */
+    /** The plain channel's mapping, in a mode {@link #checkMap} allows: writes through it bypass the volume. */
     @Override
     public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+        checkMap(mode);
         return plain.map(mode, position, size);
+    }
+
+    /**
+     * Refuses, before the plain channel is asked, a mapping that could write the file while the
+     * volume does not allow writable mappings ({@link Volume#checkMapping}). A channel opened
+     * without WRITE or APPEND is left to the plain channel, which refuses a writable mapping with
+     * {@link NonWritableChannelException}. Every {@code map} overload calls this first.
+     *
+     * @param mode the mapping's mode
+     * @throws ClosedChannelException if the channel is closed
+     * @throws java.nio.file.FileSystemException if the mode may write the file and the volume
+     *         does not allow it
+     */
+    final void checkMap(MapMode mode) throws IOException {
+        Objects.requireNonNull(mode, "mode");
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (node != null) {
+            volume.checkMapping(path, mode);
+        }
+    }
+
+    /** The plain channel, for the subclass's {@code map} overload. */
+    final FileChannel plain() {
+        return plain;
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -95,9 +96,33 @@ import java.util.function.Consumer;
  * each modification at most once, and exactly once if the modification began after its
  * {@code watch} returned.
  *
+ * <h2>Memory mapping</h2>
+ * {@link FileChannel#map} on a channel opened through a volume maps the file in {@code READ_ONLY} or
+ * {@code PRIVATE} (copy-on-write: the file never changes) mode. Any other mode ({@code READ_WRITE},
+ * and the JDK's extended modes) could write the file behind the volume's back, so it is refused with
+ * a {@link java.nio.file.FileSystemException} that names the volume, the file and the opt-in,
+ * unless the volume was built with {@link Builder#allowWritableMappings(boolean)
+ * allowWritableMappings(true)}; writes through such a mapping are not tracked. (Earlier 0.1.0
+ * snapshots passed every mode through to the plain channel.) A channel opened without {@code WRITE} refuses a writable mapping as
+ * before, with {@link NonWritableChannelException}.
+ *
+ * <p>On JDK 22 and newer the channel also maps with an {@code Arena}
+ * ({@code map(MapMode, long, long, Arena)}, the overload Lucene's {@code MMapDirectory} uses on
+ * JDK 21 and newer), under the same rules: the jar is a multi-release jar whose
+ * {@code META-INF/versions/22} holds the classes that do it. <b>JDK 21</b> does not use them (they
+ * are class files of version 66; the overload was a preview API in JDK 21, which code compiled
+ * without {@code --enable-preview} cannot name), so on JDK 21 the {@code Arena} overload of a volume's channel throws
+ * {@code FileChannel}'s default {@link UnsupportedOperationException}, and Lucene's
+ * {@code FSDirectory.open} on a volume path fails as soon as Lucene opens a file of the index for
+ * reading (an {@code IndexWriter} does so on its first commit). On JDK 21
+ * either run with {@code -Dorg.apache.lucene.store.MMapDirectory.enableMemorySegments=false}
+ * (Lucene 9.x then maps with the 3-argument {@code map}, which works) or open the index with
+ * {@code new NIOFSDirectory(path)} instead of {@code FSDirectory.open(path)}. JDK 17 and JDK 22+
+ * need neither.
+ *
  * <h2>What bypasses the volume</h2>
- * Memory-mapped writes ({@link FileChannel#map} in {@code READ_WRITE} mode), {@link java.io.File}
- * and {@code java.io} streams, paths of any other file system (including the plain paths of the same
+ * Writes through a writable mapping (allowed only by {@link Builder#allowWritableMappings(boolean)}),
+ * {@link java.io.File} and {@code java.io} streams, paths of any other file system (including the plain paths of the same
  * directory), other processes, and attribute changes (times, permissions, owners) are not tracked:
  * {@code syncFs()} does not wait for them, {@code freeze()} does not block them, listeners do not
  * see them. Copies, moves, deletes and creations are announced and blocked by a freeze, but they do
@@ -176,6 +201,7 @@ public final class Volume implements Closeable {
     private final RwSemaphore freezeProtection;
     private final Executor executor;
     private final Consumer<? super Report> reportHandler;
+    private final boolean writableMappings;
 
     /** Read inside write sections; replaced (copy on write) under {@code listenerLock}. */
     private volatile Registration[] listeners = NO_LISTENERS;
@@ -204,6 +230,7 @@ public final class Volume implements Closeable {
         this.name = b.name != null ? b.name : root.toString();
         this.executor = b.executor;
         this.reportHandler = b.reportHandler;
+        this.writableMappings = b.writableMappings;
         this.fs = new VolumeFileSystem(this);
         this.writes = Srcu.builder().name("volume " + name + " writes").lockClass(WRITES_CLASS).build();
         this.freezeProtection = RwSemaphore.builder().name("volume " + name + " freeze protection")
@@ -1158,7 +1185,7 @@ public final class Volume implements Closeable {
     FileChannel openChannel(Path vpath, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         return open(vpath, options, (real, opts) -> FileChannel.open(real, opts, attrs),
-                (plain, node, append, p) -> new TrackedFileChannel(this, p, plain, node, append));
+                (plain, node, append, p) -> TrackedChannels.fileChannel(this, p, plain, node, append));
     }
 
     AsynchronousFileChannel openAsyncChannel(Path vpath, Set<? extends OpenOption> options, ExecutorService ex,
@@ -1201,6 +1228,26 @@ public final class Volume implements Closeable {
         if (closed) {
             throw closedError(op, path);
         }
+    }
+
+    /**
+     * Refuses a mapping of {@code path} in a mode that could write the file, unless this volume
+     * allows writable mappings: {@code READ_ONLY} and {@code PRIVATE} pass, any other mode
+     * (READ_WRITE, the JDK's extended modes, a mode this class does not know) is refused.
+     *
+     * @throws FileSystemException naming the volume, the file, the mode and the opt-in
+     */
+    void checkMapping(Path path, FileChannel.MapMode mode) throws FileSystemException {
+        if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.PRIVATE && !writableMappings) {
+            throw mappingRefused(path, mode);
+        }
+    }
+
+    private FileSystemException mappingRefused(Path path, FileChannel.MapMode mode) {
+        return new FileSystemException(path.toString(), null, "volume " + name + " (root " + root
+                + ") refuses a " + mode + " mapping: writes through it would not be tracked, announced to"
+                + " watchers or blocked by freeze(); map READ_ONLY or PRIVATE, or build the volume with"
+                + " Volume.builder(root).allowWritableMappings(true)");
     }
 
     /** The refusal of {@code op} on {@code path} (or null) by this closed volume. */
@@ -1271,6 +1318,7 @@ public final class Volume implements Closeable {
         private String name;
         private Executor executor = ForkJoinPool.commonPool();
         private Consumer<? super Report> reportHandler;
+        private boolean writableMappings;
 
         private Builder(Path root) {
             this.root = root;
@@ -1310,6 +1358,30 @@ public final class Volume implements Closeable {
          */
         public Builder reportHandler(Consumer<? super Report> handler) {
             this.reportHandler = handler;
+            return this;
+        }
+
+        /**
+         * Allows {@link FileChannel#map memory mappings} that can write a file ({@code READ_WRITE}
+         * and the JDK's extended writable modes) on the volume's channels. By default they are
+         * refused with a {@link FileSystemException} naming the volume and the file;
+         * {@code READ_ONLY} and {@code PRIVATE} mappings are always allowed.
+         *
+         * <p>Writes through a writable mapping bypass the volume: they are <b>not tracked</b>
+         * ({@link Volume#syncFs()} does not wait for them and does not force them), <b>not
+         * announced</b> to watchers, and <b>not blocked</b> by {@link Volume#freeze()}, so a copy
+         * taken while frozen may see them half done. Allow them only for files whose writers
+         * coordinate with freezes and syncs themselves.
+         *
+         * <p>Earlier 0.1.0 snapshots passed every mode through to the plain channel; the default is
+         * now to refuse writable mappings.
+         *
+         * @param allow whether writable mappings are allowed (default {@code false})
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder allowWritableMappings(boolean allow) {
+            this.writableMappings = allow;
             return this;
         }
 
