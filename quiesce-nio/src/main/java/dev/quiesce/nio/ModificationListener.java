@@ -1,7 +1,7 @@
 package dev.quiesce.nio;
 
 /**
- * Receives a {@link Volume}'s pre-modify events (the seed's fsnotify pre-modify hook).
+ * Receives a {@link Volume}'s pre-modify events (as Linux's fsnotify pre-modify hook does).
  *
  * <p>Called on the thread that starts the modification, before it changes anything, while it holds
  * the volume's write section and not its freeze protection. A listener may read and write the volume

@@ -52,8 +52,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * A directory whose modifications are tracked from start to end — the superblock of the seed's
- * use case. Writes through a volume may end on another thread (the completion thread of an
+ * A directory whose modifications are tracked from start to end — what a superblock is to a Linux
+ * file system that waits for its writes in flight. Writes through a volume may end on another thread (the completion thread of an
  * {@link AsynchronousFileChannel}); {@link #syncFs()} waits for exactly the writes already in
  * flight without blocking new ones, {@link #freeze()} blocks new writes and drains old ones,
  * {@link #watch} registers a listener that no later modification escapes, and {@link #truncate}
@@ -845,7 +845,7 @@ public final class Volume implements Closeable {
 
     /**
      * Tells the listeners registered after id {@code told} and returns the newest id told. Runs with
-     * the write section held and freeze protection not held (the seed's fsnotify assertion).
+     * the write section held and freeze protection not held (the assertion of the Linux proof of concept in the fsnotify path).
      */
     private long announce(ReadSection section, Modification.Kind kind, Path path, long offset, long length,
             Path target, long told) {
