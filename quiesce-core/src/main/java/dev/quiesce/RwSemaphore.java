@@ -343,7 +343,7 @@ public final class RwSemaphore {
      */
     public String name() {
         return name != null ? name
-                : ((state & FENCED) != 0 ? "revocable@" : "rwsem@") + Integer.toHexString(System.identityHashCode(this));
+                : (isRevocableGate() ? "revocable@" : "rwsem@") + Integer.toHexString(System.identityHashCode(this));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -677,7 +677,7 @@ public final class RwSemaphore {
      */
     public void kill() {
         if (Tracker.ENABLED) {
-            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, (state & FENCED) != 0 ? "revoke()" : "kill()");
+            Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE, isRevocableGate() ? "revoke()" : "kill()");
         }
         try {
             killAndWait(UNINTERRUPTIBLE, 0L);
@@ -704,7 +704,7 @@ public final class RwSemaphore {
         }
         if (Tracker.ENABLED) {
             Tracker.INSTANCE.waitFor(lockClass(), this, Tracker.WRITE,
-                    (state & FENCED) != 0 ? "revoke(long, TimeUnit)" : "kill(long, TimeUnit)");
+                    isRevocableGate() ? "revoke(long, TimeUnit)" : "kill(long, TimeUnit)");
         }
         return killAndWait(TIMED, deadline);
     }
@@ -1611,7 +1611,7 @@ public final class RwSemaphore {
     }
 
     private void reportStall(Settings st, Waiter node, long waitedNanos) {
-        boolean gate = (state & FENCED) != 0;              // a Revocable's: say it in its words
+        boolean gate = isRevocableGate();                  // a Revocable's: say it in its words
         String who = node.kind != Waiter.KILLER ? "an exclusive acquire" : gate ? "revoke()" : "kill()";
         Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for " + (gate ? "accesses to be closed (" : "permits to be released (")
@@ -1672,6 +1672,15 @@ public final class RwSemaphore {
             b.append(", inflated");
         }
         return b.append(']').toString();
+    }
+
+    /**
+     * Whether this is a {@link Revocable}'s gate: FENCED is set before publication and never
+     * cleared, so one read of the state word decides. Its diagnostics speak of accesses and
+     * revoke(), in the words of the object the user made.
+     */
+    private boolean isRevocableGate() {
+        return (state & FENCED) != 0;
     }
 
     /**

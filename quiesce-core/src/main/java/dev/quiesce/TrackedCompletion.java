@@ -3,7 +3,6 @@ package dev.quiesce;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.CompletionHandler;
-import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
@@ -36,11 +35,12 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
         this.handler = handler;
     }
 
-    /** Hands {@code held} to the operation; see {@link Held#closeOnCompletion}. */
+    /**
+     * Hands {@code held} to the operation; see {@link Held#closeOnCompletion}, which has refused
+     * null arguments before anything was detached.
+     */
     static <V, A> void start(Held held, BiConsumer<? super A, ? super CompletionHandler<V, A>> operation,
             A attachment, CompletionHandler<V, ? super A> handler) {
-        Objects.requireNonNull(operation, "operation");
-        Objects.requireNonNull(handler, "handler");
         TrackedCompletion<V, A> tracked = new TrackedCompletion<>(held.detach(), handler);
         try {
             operation.accept(attachment, tracked);

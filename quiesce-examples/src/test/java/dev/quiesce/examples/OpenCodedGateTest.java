@@ -20,15 +20,7 @@ class OpenCodedGateTest {
     void aCounterSyncWaitsAsLongAsNewWritesKeepComing() throws InterruptedException {
         OpenCodedGate gate = new OpenCodedGate();
         gate.begin();                                  // write 0, in flight before the sync
-        Thread sync = new Thread(() -> {
-            try {
-                gate.sync();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "counter-sync");
-        sync.start();
-        Parked.awaitWaiting(sync);
+        Thread sync = Parked.waiting("counter-sync", gate::sync);
         for (int i = 1; i <= OVERLAPPING_WRITES; i++) {
             gate.begin();                              // write i begins after the sync
             gate.end();                                // write i - 1 ends: the count never reaches 0
@@ -44,15 +36,7 @@ class OpenCodedGateTest {
     void aGracePeriodWaitsOnlyForTheWritesThatBeganBeforeIt() throws InterruptedException {
         Srcu writes = Srcu.create("writes");
         int first = writes.downRead();                 // write 0, in flight before the sync
-        Thread sync = new Thread(() -> {
-            try {
-                writes.synchronize();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "grace-period");
-        sync.start();
-        Parked.awaitWaiting(sync);
+        Thread sync = Parked.waiting("grace-period", writes::synchronize);
         int later = writes.downRead();                 // write 1 begins after the sync ...
         writes.upRead(first);                          // ... and write 0 ends
         Parked.join(sync);                             // returns with write 1 still in flight

@@ -12,6 +12,28 @@ final class Parked {
     private Parked() {
     }
 
+    /** A wait that may be interrupted. */
+    interface Wait {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Starts a thread named {@code name} that runs {@code wait} (keeping an interrupt as the
+     * thread's status), and returns it once it waits.
+     */
+    static Thread waiting(String name, Wait wait) {
+        Thread t = new Thread(() -> {
+            try {
+                wait.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, name);
+        t.start();
+        awaitWaiting(t);
+        return t;
+    }
+
     /** Returns once {@code t} is waiting (parked, or in {@code Object.wait}); fails if it ends first. */
     static void awaitWaiting(Thread t) {
         long deadline = System.nanoTime() + GUARD_NANOS;

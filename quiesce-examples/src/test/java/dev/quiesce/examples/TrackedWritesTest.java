@@ -36,15 +36,7 @@ class TrackedWritesTest {
             Into<Integer> w1 = new Into<>();
             tracked.write(ch, ByteBuffer.wrap(first), 0, null, w1);
 
-            Thread sync = new Thread(() -> {
-                try {
-                    tracked.awaitWritesInFlight();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "sync");
-            sync.start();
-            Parked.awaitWaiting(sync);                                 // write 1 is in flight
+            Thread sync = Parked.waiting("sync", tracked::awaitWritesInFlight);   // write 1 is in flight
             Into<Integer> w2 = new Into<>();
             tracked.write(ch, ByteBuffer.wrap(second), first.length, null, w2);
             assertTrue(sync.isAlive(), "sync returned while the first write was in flight");

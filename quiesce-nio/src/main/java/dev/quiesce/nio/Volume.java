@@ -838,7 +838,7 @@ public final class Volume implements Closeable {
             if (channelOp) {
                 throw new ClosedChannelException();
             }
-            throw closedError(kind.name().toLowerCase(Locale.ROOT), path);
+            throw closedError(kind, path);
         }
         return section;
     }
@@ -887,7 +887,9 @@ public final class Volume implements Closeable {
 
     /** A name-space change (create, delete, copy, move): section, announcement, freeze protection. */
     void modifyNames(Modification.Kind kind, Path real, Path realTarget, IoAction action) throws IOException {
-        ensureOpen(kind.name().toLowerCase(Locale.ROOT), real);
+        if (closed) {
+            throw closedError(kind, real);                 // the refusal's words only when refusing
+        }
         Pass pass = begin(null, false, kind, fs.wrapReal(real), 0, 0,
                 realTarget == null ? null : fs.wrapReal(realTarget), true, null);
         try {
@@ -1253,6 +1255,11 @@ public final class Volume implements Closeable {
     /** The refusal of {@code op} on {@code path} (or null) by this closed volume. */
     ClosedFileSystemException closedError(String op, Path path) {
         return new VolumeClosedException(name, root, path == null ? op : op + " " + path);
+    }
+
+    /** The refusal of a modification of {@code kind} on {@code path} by this closed volume. */
+    private ClosedFileSystemException closedError(Modification.Kind kind, Path path) {
+        return closedError(kind.name().toLowerCase(Locale.ROOT), path);
     }
 
     void report(Report.Kind kind, String message, Throwable cause) {
