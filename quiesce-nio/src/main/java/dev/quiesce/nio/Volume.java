@@ -21,7 +21,6 @@ import java.nio.channels.NonWritableChannelException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -231,7 +230,7 @@ public final class Volume implements Closeable {
         this.executor = b.executor;
         this.reportHandler = b.reportHandler;
         this.writableMappings = b.writableMappings;
-        this.fs = new VolumeFileSystem(this);
+        this.fs = new VolumeFileSystem(this, root.getFileSystem());
         this.writes = Srcu.builder().name("volume " + name + " writes").lockClass(WRITES_CLASS).build();
         this.freezeProtection = RwSemaphore.builder().name("volume " + name + " freeze protection")
                 .lockClass(FREEZE_CLASS).build();
@@ -240,11 +239,12 @@ public final class Volume implements Closeable {
     /**
      * Opens a volume over an existing directory with the default settings.
      *
-     * @param root a directory of the default file system
+     * @param root a directory of any file system (see "Any file system under a volume")
      * @return the volume
      * @throws NoSuchFileException   if {@code root} does not exist
      * @throws NotDirectoryException if it is not a directory
-     * @throws IllegalArgumentException if it is not a path of the default file system
+     * @throws IllegalArgumentException if it is a path of a volume (open the volume over that
+     *                               volume's {@link #directory()} instead)
      * @throws IOException           if its real path cannot be read
      */
     public static Volume open(Path root) throws IOException {
@@ -254,7 +254,7 @@ public final class Volume implements Closeable {
     /**
      * Returns a builder for a volume over {@code root}.
      *
-     * @param root a directory of the default file system
+     * @param root a directory of any file system
      * @return a builder
      * @throws NullPointerException if {@code root} is null
      */
@@ -272,7 +272,7 @@ public final class Volume implements Closeable {
     }
 
     /**
-     * Returns the volume's directory as a plain path of the default file system — for reading, for
+     * Returns the volume's directory as a plain path of the file system under the volume — for reading, for
      * example to copy a snapshot while the volume is frozen. Writes through plain paths bypass the
      * volume: nothing tracks, blocks or announces them.
      *
@@ -291,7 +291,7 @@ public final class Volume implements Closeable {
      * @throws IllegalArgumentException if the result lies outside the root
      */
     public Path path(String first, String... more) {
-        Path p = root.resolve(FileSystems.getDefault().getPath(first, more)).normalize();
+        Path p = root.resolve(root.getFileSystem().getPath(first, more)).normalize();
         if (!p.startsWith(root)) {
             throw new IllegalArgumentException(p + " is outside the volume root " + root);
         }
@@ -498,8 +498,8 @@ public final class Volume implements Closeable {
         FileNode node = acquireNode(real);
         try {
             Pass pass = begin(node, true, Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null, true, null);
-            try (RandomAccessFile raf = new RandomAccessFile(real.toFile(), "rw")) {
-                raf.setLength(size);
+            try {
+                setLength(real, size);
             } finally {
                 pass.end();
             }
@@ -994,7 +994,7 @@ public final class Volume implements Closeable {
                 continue;
             }
             try {
-                force(dir);
+                forceDirectory(dir);
             } catch (IOException e) {
                 dirtyDirectories.add(dir);
                 failure = addFailure(failure, e);
@@ -1042,6 +1042,48 @@ public final class Volume implements Closeable {
         Consumer<Path> observer = forceObserver;
         if (observer != null) {
             observer.accept(p);
+        }
+    }
+
+    /**
+     * fsync of a directory, so that its new, removed and renamed entries last. A file system that
+     * cannot open a directory as a channel (Jimfs; Windows' file system) has no such sync: its entries
+     * are as durable as it makes them, and the directory is skipped. A force that fails is a failure.
+     */
+    private void forceDirectory(Path dir) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (NoSuchFileException gone) {
+            return;
+        } catch (IOException | UnsupportedOperationException cannotOpen) {
+            if (Files.isDirectory(dir)) {
+                return;         // no directory sync on this file system (see above)
+            }
+            throw cannotOpen;
+        }
+        try (ch) {
+            ch.force(true);
+        }
+        Consumer<Path> observer = forceObserver;
+        if (observer != null) {
+            observer.accept(dir);
+        }
+    }
+
+    /**
+     * Sets a file's size as {@code ftruncate} does, on any file system: a shorter size cuts the
+     * file, a longer one extends it with zeros (through a write of its last byte, since
+     * {@link FileChannel#truncate} only shrinks).
+     */
+    private static void setLength(Path real, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(real, StandardOpenOption.WRITE)) {
+            long now = ch.size();
+            if (size < now) {
+                ch.truncate(size);
+            } else if (size > now) {
+                ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
+            }
         }
     }
 
@@ -1398,13 +1440,14 @@ public final class Volume implements Closeable {
          * @return the volume
          * @throws NoSuchFileException      if the root does not exist
          * @throws NotDirectoryException    if it is not a directory
-         * @throws IllegalArgumentException if it is not a path of the default file system
+         * @throws IllegalArgumentException if it is a path of a volume (open the volume over that
+         *                                  volume's {@link Volume#directory()} instead)
          * @throws IOException              if its real path cannot be read
          */
         public Volume open() throws IOException {
-            if (root.getFileSystem() != FileSystems.getDefault()) {
-                throw new IllegalArgumentException("a volume's root must be a path of the default file system: "
-                        + root + " is of " + root.getFileSystem());
+            if (root instanceof VolumePath) {
+                throw new IllegalArgumentException("a volume's root must not be a path of a volume: " + root
+                        + " is of " + root.getFileSystem() + "; open the volume over its directory() instead");
             }
             Path real = root.toRealPath();
             if (!Files.isDirectory(real)) {

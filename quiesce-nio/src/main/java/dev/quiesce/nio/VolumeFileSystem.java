@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.ProviderMismatchException;
@@ -17,18 +16,20 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The file system of a {@link Volume}: the default file system's paths, bound to the volume. Its
- * working directory is the volume's root; operations on paths outside the root are refused.
+ * The file system of a {@link Volume}: the paths of the file system under it (the default one,
+ * Jimfs, a user's own), bound to the volume. Its working directory is the volume's root; operations
+ * on paths outside the root are refused.
  */
 final class VolumeFileSystem extends FileSystem {
 
-    private static final FileSystem DEFAULT = FileSystems.getDefault();
-
     private final Volume volume;
     private final VolumeProvider provider;
+    /** The file system under the volume: its root's. */
+    private final FileSystem plain;
 
-    VolumeFileSystem(Volume volume) {
+    VolumeFileSystem(Volume volume, FileSystem plain) {
         this.volume = volume;
+        this.plain = plain;
         this.provider = new VolumeProvider(this);
     }
 
@@ -96,13 +97,13 @@ final class VolumeFileSystem extends FileSystem {
 
     @Override
     public String getSeparator() {
-        return DEFAULT.getSeparator();
+        return plain.getSeparator();
     }
 
     @Override
     public Iterable<Path> getRootDirectories() {
         List<Path> roots = new ArrayList<>();
-        for (Path r : DEFAULT.getRootDirectories()) {
+        for (Path r : plain.getRootDirectories()) {
             roots.add(new VolumePath(this, r));
         }
         return roots;
@@ -110,35 +111,35 @@ final class VolumeFileSystem extends FileSystem {
 
     @Override
     public Iterable<FileStore> getFileStores() {
-        return DEFAULT.getFileStores();
+        return plain.getFileStores();
     }
 
     @Override
     public Set<String> supportedFileAttributeViews() {
-        return DEFAULT.supportedFileAttributeViews();
+        return plain.supportedFileAttributeViews();
     }
 
     @Override
     public Path getPath(String first, String... more) {
-        return new VolumePath(this, DEFAULT.getPath(first, more));
+        return new VolumePath(this, plain.getPath(first, more));
     }
 
     @Override
     public PathMatcher getPathMatcher(String syntaxAndPattern) {
-        PathMatcher m = DEFAULT.getPathMatcher(syntaxAndPattern);
+        PathMatcher m = plain.getPathMatcher(syntaxAndPattern);
         return path -> path instanceof VolumePath && ((VolumePath) path).getFileSystem() == this
                 && m.matches(((VolumePath) path).delegate());
     }
 
     @Override
     public UserPrincipalLookupService getUserPrincipalLookupService() {
-        return DEFAULT.getUserPrincipalLookupService();
+        return plain.getUserPrincipalLookupService();
     }
 
-    /** A watch service of the default file system (register volume paths with it). */
+    /** A watch service of the file system under the volume (register volume paths with it). */
     @Override
     public WatchService newWatchService() throws IOException {
-        return DEFAULT.newWatchService();
+        return plain.newWatchService();
     }
 
     @Override

@@ -11,14 +11,14 @@ import java.nio.file.WatchService;
 import java.util.Objects;
 
 /**
- * A path of a {@link Volume}'s file system: a path of the default file system (its syntax, its
- * names), bound to the volume so that {@code Files.*} calls on it go through the volume. A relative
+ * A path of a {@link Volume}'s file system: a path of the file system under the volume (its syntax,
+ * its names), bound to the volume so that {@code Files.*} calls on it go through the volume. A relative
  * path is relative to the volume's root, which is this file system's working directory.
  */
 final class VolumePath implements Path {
 
     private final VolumeFileSystem fs;
-    /** The same path in the default file system; relative paths stay relative. */
+    /** The same path in the file system under the volume; relative paths stay relative. */
     private final Path delegate;
 
     VolumePath(VolumeFileSystem fs, Path delegate) {
@@ -26,7 +26,7 @@ final class VolumePath implements Path {
         this.delegate = delegate;
     }
 
-    /** The path in the default file system, as given (relative ones stay relative). */
+    /** The path in the file system under the volume, as given (relative ones stay relative). */
     Path delegate() {
         return delegate;
     }
@@ -126,7 +126,7 @@ final class VolumePath implements Path {
         return wrap(fs.absolute(delegate).toRealPath(options));
     }
 
-    /** Registers the plain directory with a watch service of the default file system. */
+    /** Registers the plain directory with a watch service of the file system under the volume. */
     @Override
     public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers)
             throws IOException {
