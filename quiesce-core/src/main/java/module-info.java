@@ -6,9 +6,13 @@
  * validator; {@code dev.quiesce.internal} holds implementation
  * classes and is not part of the API.
  */
+@SuppressWarnings("module")     // the qualified export names dev.quiesce.nio, built after this module
 module dev.quiesce {
     requires jdk.jfr;
 
     exports dev.quiesce;
     exports dev.quiesce.validate;
+    // Report delivery (a JFR event, the handler, the log) for quiesce-nio's volumes, written once;
+    // not an API: no other module can read this package.
+    exports dev.quiesce.internal to dev.quiesce.nio;
 }

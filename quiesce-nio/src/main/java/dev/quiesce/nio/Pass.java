@@ -6,18 +6,18 @@ import dev.quiesce.ReadSection;
 /**
  * What one modification holds from START to END: the volume's write section, freeze protection
  * and, for data changes, the file's permit (shared for writes, exclusive for truncation). Taken in
- * that order by {@link Volume}; released in reverse by {@link #end()}, which never blocks.
+ * that order by {@link WriteProtocol}; released in reverse by {@link #end()}, which never blocks.
  */
 final class Pass {
 
-    private final Volume volume;
+    private final FileTable files;
     private final FileNode node;
     private ReadSection section;
     private Permit freeze;
     private Permit file;
 
-    Pass(Volume volume, ReadSection section, Permit freeze, Permit file, FileNode node) {
-        this.volume = volume;
+    Pass(FileTable files, ReadSection section, Permit freeze, Permit file, FileNode node) {
+        this.files = files;
         this.section = section;
         this.freeze = freeze;
         this.file = file;
@@ -45,7 +45,7 @@ final class Pass {
     void end() {
         try {
             if (node != null) {
-                volume.markDirty(node);
+                files.markDirty(node);
             }
         } finally {
             if (file != null) {

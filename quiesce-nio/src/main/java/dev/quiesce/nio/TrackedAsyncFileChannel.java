@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
 
-    private final Volume volume;
+    private final WriteProtocol protocol;
     private final Path path;
     private final AsynchronousFileChannel plain;
     /** The file's node, or null when the channel was opened without WRITE or APPEND. */
@@ -30,8 +30,8 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CloseSignal waits = new CloseSignal();
 
-    TrackedAsyncFileChannel(Volume volume, Path path, AsynchronousFileChannel plain, FileNode node, boolean append) {
-        this.volume = volume;
+    TrackedAsyncFileChannel(WriteProtocol protocol, Path path, AsynchronousFileChannel plain, FileNode node, boolean append) {
+        this.protocol = protocol;
         this.path = path;
         this.plain = plain;
         this.node = node;
@@ -53,7 +53,8 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
             return;
         }
         try {
-            volume.beginAsync(node, path, position, src.remaining(), waits,
+            Modification m = new Modification(Modification.Kind.WRITE, path, position, src.remaining(), null);
+            protocol.beginAsync(m, node, waits,
                     pass -> issue(pass, src, position, attachment, handler),
                     failure -> handler.failed(failure, attachment));
         } catch (IOException closedVolume) {
@@ -103,7 +104,8 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
 
     @Override
     public AsynchronousFileChannel truncate(long size) throws IOException {
-        volume.truncateChannel(node, path, size, isOpen(), waits, () -> plain.truncate(size));
+        protocol.truncate(new Modification(Modification.Kind.TRUNCATE, path, size, 0, null), node, isOpen(), waits,
+                () -> plain.truncate(size));
         return this;
     }
 
@@ -157,7 +159,7 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
         try {
             plain.close();
         } finally {
-            volume.channelClosed(this, node);
+            protocol.files().channelClosed(this, node);
         }
     }
 

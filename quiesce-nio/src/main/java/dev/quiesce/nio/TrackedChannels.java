@@ -19,15 +19,15 @@ final class TrackedChannels {
     /**
      * A tracked channel over {@code plain}.
      *
-     * @param volume the volume
+     * @param protocol the volume's write protocol
      * @param path   the volume path the channel was opened with
      * @param plain  the plain channel of the real file
      * @param node   the file's node, or null when opened without WRITE or APPEND
      * @param append whether opened with APPEND
      * @return the channel
      */
-    static TrackedFileChannel fileChannel(Volume volume, Path path, FileChannel plain, FileNode node,
+    static TrackedFileChannel fileChannel(WriteProtocol protocol, Path path, FileChannel plain, FileNode node,
             boolean append) {
-        return new TrackedFileChannel(volume, path, plain, node, append);
+        return new TrackedFileChannel(protocol, path, plain, node, append);
     }
 }

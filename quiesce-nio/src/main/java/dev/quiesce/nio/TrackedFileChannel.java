@@ -25,7 +25,7 @@ import java.util.Objects;
  */
 class TrackedFileChannel extends FileChannel {
 
-    private final Volume volume;
+    private final WriteProtocol protocol;
     private final Path path;
     private final FileChannel plain;
     /** The file's node, or null when the channel was opened without WRITE or APPEND. */
@@ -33,8 +33,8 @@ class TrackedFileChannel extends FileChannel {
     private final boolean append;
     private final CloseSignal waits = new CloseSignal();
 
-    TrackedFileChannel(Volume volume, Path path, FileChannel plain, FileNode node, boolean append) {
-        this.volume = volume;
+    TrackedFileChannel(WriteProtocol protocol, Path path, FileChannel plain, FileNode node, boolean append) {
+        this.protocol = protocol;
         this.path = path;
         this.plain = plain;
         this.node = node;
@@ -49,7 +49,8 @@ class TrackedFileChannel extends FileChannel {
         if (node == null) {
             throw new NonWritableChannelException();
         }
-        return volume.begin(node, false, Modification.Kind.WRITE, path, position, length, null, true, waits);
+        return protocol.begin(new Modification(Modification.Kind.WRITE, path, position, length, null), node, true,
+                waits);
     }
 
     private long at() throws IOException {
@@ -113,7 +114,8 @@ class TrackedFileChannel extends FileChannel {
 
     @Override
     public FileChannel truncate(long size) throws IOException {
-        volume.truncateChannel(node, path, size, isOpen(), waits, () -> plain.truncate(size));
+        protocol.truncate(new Modification(Modification.Kind.TRUNCATE, path, size, 0, null), node, isOpen(), waits,
+                () -> plain.truncate(size));
         return this;
     }
 
@@ -167,7 +169,7 @@ class TrackedFileChannel extends FileChannel {
 
     /**
      * Refuses, before the plain channel is asked, a mapping that could write the file while the
-     * volume does not allow writable mappings ({@link Volume#checkMapping}). A channel opened
+     * volume does not allow writable mappings ({@link WriteProtocol#checkMapping}). A channel opened
      * without WRITE or APPEND is left to the plain channel, which refuses a writable mapping with
      * {@link NonWritableChannelException}. Every {@code map} overload calls this first.
      *
@@ -182,7 +184,7 @@ class TrackedFileChannel extends FileChannel {
             throw new ClosedChannelException();
         }
         if (node != null) {
-            volume.checkMapping(path, mode);
+            protocol.checkMapping(path, mode);
         }
     }
 
@@ -207,7 +209,7 @@ class TrackedFileChannel extends FileChannel {
         try {
             plain.close();
         } finally {
-            volume.channelClosed(this, node);
+            protocol.files().channelClosed(this, node);
         }
     }
 

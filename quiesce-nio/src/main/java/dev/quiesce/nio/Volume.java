@@ -1,8 +1,6 @@
 package dev.quiesce.nio;
 
-import dev.quiesce.LockClass;
 import dev.quiesce.Permit;
-import dev.quiesce.ReadSection;
 import dev.quiesce.Report;
 import dev.quiesce.RwSemaphore;
 import dev.quiesce.Srcu;
@@ -13,7 +11,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -27,24 +24,13 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -127,6 +113,17 @@ import java.util.function.Consumer;
  * see them. Copies, moves, deletes and creations are announced and blocked by a freeze, but they do
  * not wait for a file's in-flight async writes (neither does {@code unlink} in the kernel).
  *
+ * <h2>Any file system under a volume</h2>
+ * The root may be a directory of any {@link java.nio.file.spi.FileSystemProvider}: the default
+ * one, an in-memory one such as Jimfs for tests, a user's own (one that injects faults, say). The
+ * volume's paths then have that file system's syntax, and every operation goes to its provider:
+ * what it does not support is refused as it refuses it (the zip file system, for example, has no
+ * {@link AsynchronousFileChannel}, and Jimfs maps no file), and durability is whatever it gives —
+ * {@link #syncFs()} calls {@code force} on its channels (Jimfs's does nothing), and a directory that
+ * the file system cannot open as a channel (Jimfs; Windows) is not synced. A file system that makes
+ * a new file exist only when its channel is closed (the zip file system) is tracked by the path
+ * until then. A path of a volume cannot be the root of another volume.
+ *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread. {@code syncFs()}, {@code watch} and {@code close()}
  * wait for writes in flight, so calling them from a listener (which runs inside a write) is refused
@@ -144,79 +141,30 @@ public final class Volume implements Closeable {
     /*
      * Implementation notes.
      *
-     * The seed (a thread on linux-fsdevel) wraps every write that generates a pre-modify event in a
-     * per-superblock SRCU read section whose END runs in the aio completion context, and starts
-     * syncfs() and freeze_super() with synchronize_srcu(). The follow-up RFC holds the inode's rwsem
-     * shared until aio completes, so truncation waits for in-flight async writes. This class is that
-     * design over java.nio:
+     * A volume is the superblock of the seed (a thread on linux-fsdevel) and keeps the public API.
+     * What it does is split along the kernel's own seams, calls pointing one way:
      *
-     *   writes        Srcu; a section per modification, from START to END (Pass).
-     *   freeze        RwSemaphore; shared by every modification (sb_start_write), exclusive while
-     *                 frozen. Its phase-fair policy blocks new shared permits as soon as a freezer
-     *                 waits, so a freeze drains in bounded time.
-     *   FileNode      RwSemaphore per file; shared by writes, exclusive by truncation.
-     *   listeners     a copy-on-write array of Registrations, read inside the section.
-     *   dirty         file key -> FileNode (with every name seen), marked at END inside the section;
-     *                 syncFs forces each through a name that still names it (checked by file key).
+     *   channels (TrackedFileChannel, TrackedAsyncFileChannel, VolumeProvider)
+     *     -> WriteProtocol  sb_start_write with the fsnotify pre-modify hook: the write domain
+     *                       (Srcu), the announcement to listeners, freeze protection, the file's
+     *                       permit; one try-enter step for blocking and async writes (its notes)
+     *     -> FileTable      the inode table and sync_filesystem: file nodes by file key, dirty
+     *                       marks, forcing, the channels opened through the volume (its notes)
      *
-     * Why no wait happens inside a section: syncFs() and watch() wait for sections. A write that
-     * waited for a freeze inside its section would make syncFs() wait for the thaw, and a listener's
-     * own write that waited for a pending freeze would hold up every grace period. So begin() takes
-     * freeze protection and the file permit with try-forms; on failure it ends the section, waits
-     * holding nothing, and starts again. Truncation is the one exception: it waits for the file's
-     * exclusive permit inside its section and under freeze protection, because what it waits for
-     * (async writes already issued) ends by itself; so a freeze or syncFs() may wait for a
-     * truncation, which waits only for I/O.
+     * Volume keeps the freeze state machine (freeze_super/thaw_super: nesting, one freezer draining
+     * at a time, a thaw from any thread), the open path (create, TRUNCATE_EXISTING) and the calls on
+     * paths (truncate, tryWrite).
      *
-     * Orders (validator classes): write section -> freeze shared -> file shared|exclusive. Nothing is
-     * acquired while a file permit is held, and freeze() holds nothing when it takes the exclusive
-     * freeze permit, so there is no cycle. The async retry path acquires nothing while waiting: it
-     * registers an acquireSharedAsync() and drops the permit it is granted before starting again.
-     *
-     * Memory ordering:
-     * - closed: close() writes it (volatile) and then waits for a grace period; begin() enters a
-     *   section (a volatile getAndAdd) and then reads it. By the total order of volatile accesses either
-     *   begin() sees closed, or close()'s grace period waits for that section (the Srcu contract).
-     * - listeners: watch() publishes the array (volatile write) and then waits for a grace period;
-     *   announce() reads it (volatile) inside the section: either the write sees the new listener, or
-     *   watch() waits for it to end. A write that restarts reads the array again in its new section.
-     * - dirty: Pass.end() marks the file inside the section; everything a section did happens-before
-     *   the end of a grace period that waited for it, so syncFs() sees the mark of every write it
-     *   waited for. forceDirty() removes a mark before forcing: a mark made after the removal stays
-     *   for the next syncFs(), and a mark removed was made after its data was written.
+     * Memory ordering: see WriteProtocol (closed, listeners) and FileTable (dirty marks). syncFs(),
+     * watch() and close() wait for a grace period of the write domain after the write their argument
+     * depends on (none, the listener array, the closed flag).
      */
-
-    /** The validator's classes: one for every volume's write domain, one for freeze protection. */
-    private static final LockClass WRITES_CLASS = LockClass.named("quiesce-nio volume writes");
-    private static final LockClass FREEZE_CLASS = LockClass.named("quiesce-nio freeze protection");
-
-    private static final Registration[] NO_LISTENERS = new Registration[0];
-    private static final System.Logger LOG = System.getLogger("dev.quiesce.nio");
 
     private final Path root;
     private final String name;
     private final VolumeFileSystem fs;
-    private final Srcu writes;
-    private final RwSemaphore freezeProtection;
-    private final Executor executor;
-    private final Consumer<? super Report> reportHandler;
-    private final boolean writableMappings;
-
-    /** Read inside write sections; replaced (copy on write) under {@code listenerLock}. */
-    private volatile Registration[] listeners = NO_LISTENERS;
-    private final Object listenerLock = new Object();
-    private long lastListenerId;                      // guarded by listenerLock
-    /** Depth of listener calls on this thread: refuses syncFs()/watch()/close() from a listener. */
-    private final ThreadLocal<int[]> listenerDepth = ThreadLocal.withInitial(() -> new int[1]);
-
-    private final ConcurrentHashMap<Object, FileNode> nodes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, FileNode> dirty = new ConcurrentHashMap<>();
-    private final Set<Path> dirtyDirectories = ConcurrentHashMap.newKeySet();
-    private final Set<Closeable> channels = ConcurrentHashMap.newKeySet();
-    /** Held while marked files are forced (see forceDirty). */
-    private final ReentrantLock forceLock = new ReentrantLock();
-
-    private volatile boolean closed;
+    private final FileTable files = new FileTable();
+    private final WriteProtocol protocol;
 
     private final ReentrantLock freezeLock = new ReentrantLock();
     private final Condition freezeChanged = freezeLock.newCondition();
@@ -227,13 +175,8 @@ public final class Volume implements Closeable {
     private Volume(Path root, Builder b) {
         this.root = root;
         this.name = b.name != null ? b.name : root.toString();
-        this.executor = b.executor;
-        this.reportHandler = b.reportHandler;
-        this.writableMappings = b.writableMappings;
         this.fs = new VolumeFileSystem(this, root.getFileSystem());
-        this.writes = Srcu.builder().name("volume " + name + " writes").lockClass(WRITES_CLASS).build();
-        this.freezeProtection = RwSemaphore.builder().name("volume " + name + " freeze protection")
-                .lockClass(FREEZE_CLASS).build();
+        this.protocol = new WriteProtocol(name, root, files, b.executor, b.reportHandler, b.writableMappings);
     }
 
     /**
@@ -314,7 +257,7 @@ public final class Volume implements Closeable {
      * @return {@code false} once {@link #close()} began
      */
     public boolean isOpen() {
-        return !closed;
+        return !protocol.isClosed();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -336,9 +279,9 @@ public final class Volume implements Closeable {
      */
     public void syncFs() throws IOException, InterruptedException {
         ensureOpen("syncFs()", null);
-        refuseInListener("syncFs()");
-        writes.synchronize();
-        forceDirty();
+        protocol.refuseInListener("syncFs()");
+        protocol.awaitWritesInFlight();
+        files.forceDirty();
     }
 
     /**
@@ -379,8 +322,8 @@ public final class Volume implements Closeable {
         Permit exclusive = null;
         boolean done = false;
         try {
-            exclusive = freezeProtection.acquireExclusive();
-            forceDirty();
+            exclusive = protocol.blockWrites();
+            files.forceDirty();
             done = true;
         } finally {
             freezeLock.lock();
@@ -458,17 +401,10 @@ public final class Volume implements Closeable {
     public Watch watch(ModificationListener listener) throws InterruptedException {
         Objects.requireNonNull(listener, "listener");
         ensureOpen("watch()", null);
-        refuseInListener("watch()");
-        Registration r;
-        synchronized (listenerLock) {
-            r = new Registration(++lastListenerId, listener);
-            Registration[] old = listeners;
-            Registration[] grown = Arrays.copyOf(old, old.length + 1);
-            grown[old.length] = r;
-            listeners = grown;      // volatile write before the grace period: see the notes
-        }
+        protocol.refuseInListener("watch()");
+        Watch r = protocol.addListener(listener);      // published before the grace period
         try {
-            writes.synchronize();
+            protocol.awaitWritesInFlight();
         } catch (InterruptedException e) {
             r.close();
             throw e;
@@ -495,16 +431,17 @@ public final class Volume implements Closeable {
         }
         Path real = fs.real(file);
         ensureOpen("truncate", file);
-        FileNode node = acquireNode(real);
+        FileNode node = files.acquireNode(real);
         try {
-            Pass pass = begin(node, true, Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null, true, null);
+            Pass pass = protocol.begin(new Modification(Modification.Kind.TRUNCATE, fs.wrapReal(real), size, 0, null),
+                    node, true, null);
             try {
                 setLength(real, size);
             } finally {
                 pass.end();
             }
         } finally {
-            releaseNode(node);
+            files.releaseNode(node);
         }
     }
 
@@ -530,10 +467,10 @@ public final class Volume implements Closeable {
         }
         Path real = fs.real(file);
         ensureOpen("tryWrite", file);
-        FileNode node = acquireNode(real);
+        FileNode node = files.acquireNode(real);
         try {
-            Pass pass = begin(node, false, Modification.Kind.WRITE, fs.wrapReal(real), position, src.remaining(),
-                    null, false, null);
+            Pass pass = protocol.begin(new Modification(Modification.Kind.WRITE, fs.wrapReal(real), position,
+                    src.remaining(), null), node, false, null);
             if (pass == null) {
                 return false;
             }
@@ -547,7 +484,7 @@ public final class Volume implements Closeable {
                 pass.end();
             }
         } finally {
-            releaseNode(node);
+            files.releaseNode(node);
         }
     }
 
@@ -599,476 +536,33 @@ public final class Volume implements Closeable {
      */
     public boolean close(long timeout, TimeUnit unit) throws IOException, InterruptedException {
         Objects.requireNonNull(unit, "unit");
-        refuseInListener("close()");
+        protocol.refuseInListener("close()");
         freezeLock.lock();
         try {
             if (freezeDepth > 0 || freezing) {
                 throw new IllegalStateException("volume " + name + " is " + (freezing ? "freezing" : "frozen")
                         + ": thaw it before closing");
             }
-            closed = true;                 // volatile write before the grace period: see the notes
+            protocol.markClosed();             // before the grace period: see WriteProtocol's notes
             freezeChanged.signalAll();
         } finally {
             freezeLock.unlock();
         }
-        if (!writes.synchronize(timeout, unit)) {
+        if (!protocol.awaitWritesInFlight(timeout, unit)) {
             return false;
         }
-        synchronized (listenerLock) {
-            for (Registration r : listeners) {
-                r.active = false;
-            }
-            listeners = NO_LISTENERS;
-        }
+        protocol.removeListeners();
         IOException failure = null;
         try {
-            forceDirty();
+            files.forceDirty();
         } catch (IOException e) {
             failure = e;
         }
-        for (Closeable c : new ArrayList<>(channels)) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
+        failure = files.closeChannels(failure);
         if (failure != null) {
             throw failure;
         }
         return true;
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // The write protocol
-    // ------------------------------------------------------------------------------------------
-
-    /**
-     * START of a blocking modification: section, announcement, freeze protection, file permit.
-     *
-     * @param node          the file, or null for a name-space change
-     * @param exclusiveFile take the file's permit exclusive (truncation) rather than shared
-     * @param mayWait       false for the try form: return null instead of waiting
-     * @param channel       the waits of the channel written through, or null for a call on a path
-     *                      (which refuses a closed volume with ClosedFileSystemException rather than
-     *                      ClosedChannelException)
-     * @return the holds, or null if {@code mayWait} is false and something would wait
-     */
-    Pass begin(FileNode node, boolean exclusiveFile, Modification.Kind kind, Path path, long offset, long length,
-            Path target, boolean mayWait, CloseSignal channel) throws IOException {
-        long told = 0;
-        for (;;) {
-            ReadSection section = enter(channel != null, kind, path);
-            RwSemaphore blocker;
-            boolean keep = false;
-            try {
-                told = announce(section, kind, path, offset, length, target, told);
-                Permit freeze = freezeProtection.tryAcquireShared();
-                if (freeze == null) {
-                    blocker = freezeProtection;
-                } else if (node == null) {
-                    keep = true;
-                    return new Pass(this, section, freeze, null, null);
-                } else {
-                    Permit file;
-                    try {
-                        file = exclusiveFile ? exclusive(node, mayWait) : node.permit.tryAcquireShared();
-                    } catch (IOException | RuntimeException | Error e) {
-                        freeze.close();         // interrupted while waiting for the file's writes
-                        throw e;
-                    }
-                    if (file != null) {
-                        keep = true;
-                        return new Pass(this, section, freeze, file, node);
-                    }
-                    freeze.close();
-                    blocker = node.permit;
-                }
-            } finally {
-                if (!keep) {
-                    section.close();
-                }
-            }
-            if (!mayWait) {
-                return null;
-            }
-            // Holding nothing: wait until the blocker admits readers again, then start over.
-            awaitAdmission(blocker, channel, path);
-        }
-    }
-
-    /**
-     * What a modification of {@code path} waits for at {@code blocker}, in the volume's words (not
-     * the semaphore's, which the user never made: issue 11).
-     */
-    private String awaited(RwSemaphore blocker, Path path) {
-        return blocker == freezeProtection ? "volume " + name + " to thaw"
-                : "the truncation of " + path + " to end";
-    }
-
-    /**
-     * Waits, holding nothing, until {@code blocker} would grant a shared permit. A channel's wait is
-     * cancelled when the channel is closed (as a blocked channel operation is by an asynchronous close).
-     */
-    private void awaitAdmission(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
-        if (channel == null) {
-            try {
-                blocker.acquireShared().close();
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
-            }
-        }
-        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
-        channel.add(wait);
-        try {
-            wait.get().close();
-        } catch (CancellationException closedMeanwhile) {
-            throw new AsynchronousCloseException();
-        } catch (InterruptedException e) {
-            CloseSignal.dispose(wait);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + awaited(blocker, path) + " failed", e.getCause());
-        } finally {
-            channel.remove(wait);
-        }
-    }
-
-    /** A truncation's exclusive file permit: waits for the async writes in flight (see the notes). */
-    private static Permit exclusive(FileNode node, boolean mayWait) throws InterruptedIOException {
-        if (!mayWait) {
-            return node.permit.tryAcquireExclusive();
-        }
-        try {
-            return node.permit.acquireExclusive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the async writes to " + node.path);
-        }
-    }
-
-    /**
-     * START of an async write, which never blocks the calling thread: on success {@code issue}
-     * receives the holds, already handed off (the caller's completion handler ends them); when the
-     * volume is frozen or the file is being truncated, the attempt is repeated from the volume's
-     * executor once that ends, and {@code fail} receives any failure that happens there.
-     *
-     * @throws IOException if the first attempt fails on the calling thread (closed volume)
-     */
-    void beginAsync(FileNode node, Path path, long offset, long length, CloseSignal channel,
-            Consumer<Pass> issue, Consumer<Throwable> fail) throws IOException {
-        attemptAsync(node, path, offset, length, channel, issue, fail, 0);
-    }
-
-    private void attemptAsync(FileNode node, Path path, long offset, long length, CloseSignal channel,
-            Consumer<Pass> issue, Consumer<Throwable> fail, long told) throws IOException {
-        ReadSection section = enter(true, Modification.Kind.WRITE, path);
-        RwSemaphore blocker;
-        long toldNow;
-        boolean keep = false;
-        try {
-            toldNow = announce(section, Modification.Kind.WRITE, path, offset, length, null, told);
-            Permit freeze = freezeProtection.tryAcquireShared();
-            if (freeze == null) {
-                blocker = freezeProtection;
-            } else {
-                Permit file = node.permit.tryAcquireShared();
-                if (file != null) {
-                    keep = true;
-                    issue.accept(new Pass(this, section, freeze, file, node).handOff());
-                    return;
-                }
-                freeze.close();
-                blocker = node.permit;
-            }
-        } finally {
-            if (!keep) {
-                section.close();
-            }
-        }
-        // Holding nothing: when the blocker admits readers, drop that permit and start over on the
-        // executor. Closing the channel cancels the wait: the write then fails, once.
-        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
-        channel.add(wait);
-        wait.whenComplete((granted, failure) -> {
-            channel.remove(wait);
-            if (failure != null) {
-                fail.accept(failure instanceof CancellationException ? new AsynchronousCloseException() : failure);
-                return;
-            }
-            granted.close();
-            Runnable retry = () -> {
-                try {
-                    if (channel.isClosed()) {
-                        throw new AsynchronousCloseException();
-                    }
-                    attemptAsync(node, path, offset, length, channel, issue, fail, toldNow);
-                } catch (Throwable t) {
-                    fail.accept(t);
-                }
-            };
-            try {
-                executor.execute(retry);
-            } catch (RejectedExecutionException rejected) {
-                report(Report.Kind.CALLBACK_FAILED, "the volume's executor rejected a deferred write;"
-                        + " it runs on a new thread", rejected);
-                Thread t = new Thread(retry, "quiesce-nio deferred write");
-                t.setDaemon(true);
-                t.start();
-            }
-        });
-    }
-
-    /**
-     * Begins a write section and refuses a closed volume (see the notes for the ordering): a
-     * channel's operation with the channel's ClosedChannelException, a call on a path with
-     * ClosedFileSystemException naming the modification.
-     */
-    private ReadSection enter(boolean channelOp, Modification.Kind kind, Path path) throws ClosedChannelException {
-        ReadSection section = writes.enter();
-        if (closed) {
-            section.close();
-            if (channelOp) {
-                throw new ClosedChannelException();
-            }
-            throw closedError(kind, path);
-        }
-        return section;
-    }
-
-    /**
-     * Tells the listeners registered after id {@code told} and returns the newest id told. Runs with
-     * the write section held and freeze protection not held (the assertion of the Linux proof of concept in the fsnotify path).
-     */
-    private long announce(ReadSection section, Modification.Kind kind, Path path, long offset, long length,
-            Path target, long told) {
-        if (!section.isOpen()) {
-            throw new AssertionError("announcing " + kind + " of " + path + " outside its write section");
-        }
-        Validator.assertHeld(writes);
-        Validator.assertNotHeld(freezeProtection);
-        Registration[] rs = listeners;          // volatile read inside the section: see the notes
-        if (rs.length == 0 || rs[rs.length - 1].id <= told) {
-            return told;
-        }
-        Modification m = new Modification(kind, path, offset, length, target);
-        int[] depth = listenerDepth.get();
-        depth[0]++;
-        try {
-            for (Registration r : rs) {
-                if (r.id > told && r.active) {
-                    try {
-                        r.listener.beforeModify(m);
-                    } catch (Throwable t) {
-                        report(Report.Kind.CALLBACK_FAILED, "listener " + r.listener + " threw on " + m
-                                + "; the modification goes ahead", t);
-                    }
-                }
-            }
-        } finally {
-            depth[0]--;
-        }
-        return rs[rs.length - 1].id;
-    }
-
-    private void refuseInListener(String what) {
-        if (listenerDepth.get()[0] > 0) {
-            throw new IllegalStateException(what + " of volume " + name
-                    + " called from a modification listener: it would wait for the write that called the listener");
-        }
-    }
-
-    /** A name-space change (create, delete, copy, move): section, announcement, freeze protection. */
-    void modifyNames(Modification.Kind kind, Path real, Path realTarget, IoAction action) throws IOException {
-        if (closed) {
-            throw closedError(kind, real);                 // the refusal's words only when refusing
-        }
-        Pass pass = begin(null, false, kind, fs.wrapReal(real), 0, 0,
-                realTarget == null ? null : fs.wrapReal(realTarget), true, null);
-        try {
-            action.run();
-            dirtyParent(real);
-            if (realTarget != null) {
-                dirtyParent(realTarget);
-                if (kind == Modification.Kind.MOVE) {
-                    moved(real, realTarget);
-                } else {
-                    Object key = fileKey(realTarget);
-                    dirty.compute(key, (k, n) -> {
-                        FileNode node = n != null ? n : nodes.getOrDefault(k, new FileNode(k, realTarget));
-                        node.names.add(realTarget);
-                        return node;
-                    });
-                }
-            }
-        } finally {
-            pass.end();
-        }
-    }
-
-    /** An I/O action of a name-space change. */
-    @FunctionalInterface
-    interface IoAction {
-        void run() throws IOException;
-    }
-
-    private void dirtyParent(Path real) {
-        Path parent = real.getParent();
-        if (parent != null) {
-            dirtyDirectories.add(parent);
-        }
-    }
-
-    /** Keeps the names of open files, unsynced files and dirty directories true after a move. */
-    private void moved(Path from, Path to) {
-        for (Map<Object, FileNode> table : List.of(nodes, dirty)) {
-            for (FileNode n : table.values()) {
-                for (Path p : n.names) {
-                    if (p.startsWith(from)) {
-                        n.names.add(to.resolve(from.relativize(p)));
-                        n.names.remove(p);
-                    }
-                }
-                Path p = n.path;
-                if (p.startsWith(from)) {
-                    n.path = to.resolve(from.relativize(p));
-                }
-            }
-        }
-        for (Path dir : dirtyDirectories) {
-            if (dir.startsWith(from) && dirtyDirectories.remove(dir)) {
-                dirtyDirectories.add(to.resolve(from.relativize(dir)));
-            }
-        }
-    }
-
-    /**
-     * Marks a file for the next syncFs(), on every write's END: a read first, so a file written
-     * again and again is not re-put each time. A mark seen here is removed (if at all) after this
-     * read, and its file forced after the removal — after this write's data landed.
-     */
-    void markDirty(FileNode node) {
-        if (dirty.get(node.key) != node) {
-            dirty.put(node.key, node);
-        }
-    }
-
-    /**
-     * Forces every marked file and directory. A mark is removed before its file is forced and put
-     * back if forcing fails (see the notes).
-     */
-    private void forceDirty() throws IOException {
-        // One forcer at a time: a mark is removed before its file is forced, so a second syncFs()
-        // that found no mark must not return before the first one's force of that file is done.
-        forceLock.lock();
-        try {
-            forceMarked();
-        } finally {
-            forceLock.unlock();
-        }
-    }
-
-    private void forceMarked() throws IOException {
-        IOException failure = null;
-        for (Object key : dirty.keySet()) {
-            FileNode node = dirty.remove(key);
-            if (node == null) {
-                continue;
-            }
-            try {
-                forceFile(node);
-            } catch (IOException e) {
-                dirty.putIfAbsent(key, node);
-                failure = addFailure(failure, e);
-            }
-        }
-        for (Path dir : dirtyDirectories) {
-            if (!dirtyDirectories.remove(dir)) {
-                continue;
-            }
-            try {
-                forceDirectory(dir);
-            } catch (IOException e) {
-                dirtyDirectories.add(dir);
-                failure = addFailure(failure, e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static IOException addFailure(IOException first, IOException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
-    }
-
-    /**
-     * Forces a file through the first of its names that still names it (same file key): a name may
-     * have been deleted or reused since. A file none of whose names is left was deleted: skipped.
-     */
-    private void forceFile(FileNode node) throws IOException {
-        for (Path name : node.names) {
-            Object key;
-            try {
-                key = fileKey(name);
-            } catch (NoSuchFileException gone) {
-                continue;
-            }
-            if (key.equals(node.key)) {
-                force(name);
-                return;
-            }
-        }
-    }
-
-    /** fsync through a fresh descriptor: any descriptor of the file flushes its data. */
-    private void force(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (NoSuchFileException gone) {
-            return;     // deleted, or moved by something else than the volume: nothing to force here
-        }
-        Consumer<Path> observer = forceObserver;
-        if (observer != null) {
-            observer.accept(p);
-        }
-    }
-
-    /**
-     * fsync of a directory, so that its new, removed and renamed entries last. A file system that
-     * cannot open a directory as a channel (Jimfs; Windows' file system) has no such sync: its entries
-     * are as durable as it makes them, and the directory is skipped. A force that fails is a failure.
-     */
-    private void forceDirectory(Path dir) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (NoSuchFileException gone) {
-            return;
-        } catch (IOException | UnsupportedOperationException cannotOpen) {
-            if (Files.isDirectory(dir)) {
-                return;         // no directory sync on this file system (see above)
-            }
-            throw cannotOpen;
-        }
-        try (ch) {
-            ch.force(true);
-        }
-        Consumer<Path> observer = forceObserver;
-        if (observer != null) {
-            observer.accept(dir);
-        }
     }
 
     /**
@@ -1087,51 +581,9 @@ public final class Volume implements Closeable {
         }
     }
 
-    /** Tests observe which plain paths were forced. */
-    volatile Consumer<Path> forceObserver;
-
     // ------------------------------------------------------------------------------------------
-    // Channels and file nodes
+    // Opening channels
     // ------------------------------------------------------------------------------------------
-
-    /** The file system's key of a file (device and inode on Unix), or its path if it has none. */
-    private static Object fileKey(Path real) throws IOException {
-        Object key = Files.readAttributes(real, BasicFileAttributes.class).fileKey();
-        return key != null ? key : real;
-    }
-
-    FileNode acquireNode(Path real) throws IOException {
-        Object key = fileKey(real);
-        return nodes.compute(key, (k, n) -> {
-            FileNode node = n;
-            if (node == null) {
-                node = new FileNode(k, real);
-                FileNode unsynced = dirty.get(k);      // keep the names an unsynced mark knows
-                if (unsynced != null) {
-                    node.names.addAll(unsynced.names);
-                }
-            }
-            node.refs++;
-            node.path = real;
-            node.names.add(real);
-            return node;
-        });
-    }
-
-    void releaseNode(FileNode node) {
-        nodes.computeIfPresent(node.key, (k, n) -> {
-            if (n != node) {
-                throw new AssertionError("file node of " + node.path + " replaced while referenced");
-            }
-            return --n.refs == 0 ? null : n;
-        });
-    }
-
-    void channelClosed(Closeable channel, FileNode node) {
-        if (channels.remove(channel) && node != null) {
-            releaseNode(node);
-        }
-    }
 
     /** What an open asks for, and the plain options to open with. */
     private static final class OpenPlan {
@@ -1164,10 +616,11 @@ public final class Volume implements Closeable {
         boolean creates = plan.mayCreate
                 && (plan.plain.contains(StandardOpenOption.CREATE_NEW) || !Files.exists(real));
         if (creates) {
-            Pass pass = begin(null, false, Modification.Kind.CREATE, vpath, 0, 0, null, true, null);
+            Pass pass = protocol.begin(new Modification(Modification.Kind.CREATE, vpath, 0, 0, null), null, true,
+                    null);
             try {
                 plain = opener.open(real, plan.plain);
-                dirtyParent(real);
+                files.dirtyParent(real);
             } finally {
                 pass.end();
             }
@@ -1178,16 +631,16 @@ public final class Volume implements Closeable {
         C tracked;
         try {
             if (plan.write) {
-                node = acquireNode(real);
+                node = files.acquireOpenedNode(real);
                 if (plan.truncate && !creates) {       // a file this open created is empty already
                     truncateOpen(node, vpath, plain);
                 }
             }
             tracked = wrap.wrap(plain, node, plan.append, vpath);
-            channels.add(tracked);
+            files.channelOpened(tracked);
         } catch (IOException | RuntimeException | Error e) {
             if (node != null) {
-                releaseNode(node);
+                files.releaseNode(node);
             }
             try {
                 plain.close();
@@ -1196,15 +649,15 @@ public final class Volume implements Closeable {
             }
             throw e;
         }
-        if (closed) {          // raced with close(): it may have missed this channel
+        if (protocol.isClosed()) {          // raced with close(): it may have missed this channel
             tracked.close();
-            throw closedError("open", vpath);
+            throw protocol.closedError("open", vpath);
         }
         return tracked;
     }
 
     private void truncateOpen(FileNode node, Path vpath, Closeable plain) throws IOException {
-        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, 0, 0, null, true, null);
+        Pass pass = protocol.begin(new Modification(Modification.Kind.TRUNCATE, vpath, 0, 0, null), node, true, null);
         try {
             if (plain instanceof FileChannel) {
                 ((FileChannel) plain).truncate(0);
@@ -1229,132 +682,44 @@ public final class Volume implements Closeable {
     FileChannel openChannel(Path vpath, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         return open(vpath, options, (real, opts) -> FileChannel.open(real, opts, attrs),
-                (plain, node, append, p) -> TrackedChannels.fileChannel(this, p, plain, node, append));
+                (plain, node, append, p) -> TrackedChannels.fileChannel(protocol, p, plain, node, append));
     }
 
     AsynchronousFileChannel openAsyncChannel(Path vpath, Set<? extends OpenOption> options, ExecutorService ex,
             FileAttribute<?>... attrs) throws IOException {
         return open(vpath, options, (real, opts) -> AsynchronousFileChannel.open(real, opts, ex, attrs),
-                (plain, node, append, p) -> new TrackedAsyncFileChannel(this, p, plain, node, append));
+                (plain, node, append, p) -> new TrackedAsyncFileChannel(protocol, p, plain, node, append));
     }
 
-    /**
-     * A truncation through an open channel: refuses what the plain channel would refuse, then runs
-     * {@code resize} under the file's exclusive permit.
-     *
-     * @param node the file, or null when the channel was opened without WRITE or APPEND
-     * @param open whether the channel is open
-     */
-    void truncateChannel(FileNode node, Path vpath, long size, boolean open, CloseSignal channel,
-            IoAction resize) throws IOException {
-        if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size);
-        }
-        if (!open) {
-            throw new ClosedChannelException();
-        }
-        if (node == null) {
-            throw new NonWritableChannelException();
-        }
-        Pass pass = begin(node, true, Modification.Kind.TRUNCATE, vpath, size, 0, null, true, channel);
-        try {
-            resize.run();
-        } finally {
-            pass.end();
-        }
+    /** A name-space change (create, delete, copy, move) of plain paths: see WriteProtocol.changeNames. */
+    void modifyNames(Modification.Kind kind, Path real, Path realTarget, WriteProtocol.IoAction action)
+            throws IOException {
+        Modification m = new Modification(kind, fs.wrapReal(real), 0, 0,
+                realTarget == null ? null : fs.wrapReal(realTarget));
+        protocol.changeNames(m, real, realTarget, action);
     }
 
     /**
      * Refuses a closed volume: {@code op} and {@code path} (or null) name what was refused. The
-     * message is built only then (closedError()).
+     * message is built only then.
      */
     void ensureOpen(String op, Path path) {
-        if (closed) {
-            throw closedError(op, path);
-        }
+        protocol.ensureOpen(op, path);
     }
 
-    /**
-     * Refuses a mapping of {@code path} in a mode that could write the file, unless this volume
-     * allows writable mappings: {@code READ_ONLY} and {@code PRIVATE} pass, any other mode
-     * (READ_WRITE, the JDK's extended modes, a mode this class does not know) is refused.
-     *
-     * @throws FileSystemException naming the volume, the file, the mode and the opt-in
-     */
-    void checkMapping(Path path, FileChannel.MapMode mode) throws FileSystemException {
-        if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.PRIVATE && !writableMappings) {
-            throw mappingRefused(path, mode);
-        }
+    /** The write protocol, for the channels. */
+    WriteProtocol protocol() {
+        return protocol;
     }
 
-    private FileSystemException mappingRefused(Path path, FileChannel.MapMode mode) {
-        return new FileSystemException(path.toString(), null, "volume " + name + " (root " + root
-                + ") refuses a " + mode + " mapping: writes through it would not be tracked, announced to"
-                + " watchers or blocked by freeze(); map READ_ONLY or PRIVATE, or build the volume with"
-                + " Volume.builder(root).allowWritableMappings(true)");
-    }
-
-    /** The refusal of {@code op} on {@code path} (or null) by this closed volume. */
-    ClosedFileSystemException closedError(String op, Path path) {
-        return new VolumeClosedException(name, root, path == null ? op : op + " " + path);
-    }
-
-    /** The refusal of a modification of {@code kind} on {@code path} by this closed volume. */
-    private ClosedFileSystemException closedError(Modification.Kind kind, Path path) {
-        return closedError(kind.name().toLowerCase(Locale.ROOT), path);
-    }
-
-    void report(Report.Kind kind, String message, Throwable cause) {
-        Report r = new Report(kind, "volume " + name, message, cause);
-        if (reportHandler == null) {
-            LOG.log(System.Logger.Level.WARNING, r.toString(), cause);
-            return;
-        }
-        try {
-            reportHandler.accept(r);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "report handler failed on: " + r, e);
-        }
+    /** The file table, for tests. */
+    FileTable files() {
+        return files;
     }
 
     @Override
     public String toString() {
-        return "Volume[" + name + (closed ? ", closed" : "") + "]";
-    }
-
-    /** A listener's registration. */
-    private final class Registration implements Watch {
-        final long id;
-        final ModificationListener listener;
-        volatile boolean active = true;
-
-        Registration(long id, ModificationListener listener) {
-            this.id = id;
-            this.listener = listener;
-        }
-
-        @Override
-        public void close() {
-            synchronized (listenerLock) {
-                if (!active) {
-                    return;
-                }
-                active = false;
-                List<Registration> rest = new ArrayList<>(Arrays.asList(listeners));
-                rest.remove(this);
-                listeners = rest.toArray(NO_LISTENERS);
-            }
-        }
-
-        @Override
-        public boolean isActive() {
-            return active;
-        }
-
-        @Override
-        public String toString() {
-            return "Watch[" + listener + (active ? "" : ", closed") + "]";
-        }
+        return "Volume[" + name + (protocol.isClosed() ? ", closed" : "") + "]";
     }
 
     /**

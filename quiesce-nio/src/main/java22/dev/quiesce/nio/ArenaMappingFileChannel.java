@@ -14,8 +14,8 @@ import java.nio.file.Path;
  */
 final class ArenaMappingFileChannel extends TrackedFileChannel {
 
-    ArenaMappingFileChannel(Volume volume, Path path, FileChannel plain, FileNode node, boolean append) {
-        super(volume, path, plain, node, append);
+    ArenaMappingFileChannel(WriteProtocol protocol, Path path, FileChannel plain, FileNode node, boolean append) {
+        super(protocol, path, plain, node, append);
     }
 
     /** The plain channel's segment, in a mode {@link #checkMap} allows: writes through it bypass the volume. */

@@ -579,7 +579,7 @@ class VolumeEdgeTest {
      * closes receives AsynchronousCloseException. A blocking write parked by a freeze is blocked
      * in that write.
      *
-     * <p>Regression — this failed against the first {@code Volume}, before the fix: {@code Volume.begin} parks in {@code blocker.acquireShared()} (the wait for the
+     * <p>Regression — this failed against the first {@code Volume}, before the fix: {@code Volume.begin} (now {@code WriteProtocol.begin}) parks in {@code blocker.acquireShared()} (the wait for the
      * thaw), which nothing wakes when the channel closes ({@code TrackedFileChannel} neither
      * brackets the wait with {@code begin()/end()} of {@code AbstractInterruptibleChannel} nor
      * checks for a close); the writer stays parked until the thaw, then fails with
@@ -911,7 +911,7 @@ class VolumeEdgeTest {
     void anOpenFileMovedThroughTheVolumeIsForcedUnderItsNewName() throws Exception {
         Path real = dir.toRealPath();
         List<Path> forced = new CopyOnWriteArrayList<>();
-        volume.forceObserver = forced::add;
+        volume.files().forceObserver = forced::add;
         Path a = volume.path("a.log");
         Path b = volume.path("b.log");
         FileChannel fc = FileChannel.open(a, CREATE, WRITE);
@@ -954,7 +954,7 @@ class VolumeEdgeTest {
         Files.createDirectory(volume.path("sub"));
         volume.syncFs();
         List<Path> forced = new CopyOnWriteArrayList<>();
-        volume.forceObserver = forced::add;
+        volume.files().forceObserver = forced::add;
         Files.write(volume.path("sub", "f"), new byte[] {1});       // a new entry in sub
         Files.move(volume.path("sub"), volume.path("sub2"));
         volume.syncFs();
@@ -1030,7 +1030,7 @@ class VolumeEdgeTest {
         Files.delete(b);
         volume.syncFs();
         List<Path> forced = new CopyOnWriteArrayList<>();
-        volume.forceObserver = forced::add;
+        volume.files().forceObserver = forced::add;
         viaA.write(bytes(1, (byte) 3), 2);
         volume.syncFs();
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(real.resolve("a.dat")));

@@ -111,7 +111,7 @@ class VolumeTest {
         Future<Integer> wa = a.write(bytes(4096, (byte) 1), 0);
         first.awaitHeld(1);
         List<Path> forced = new CopyOnWriteArrayList<>();
-        volume.forceObserver = forced::add;
+        volume.files().forceObserver = forced::add;
 
         Thread[] syncer = new Thread[1];
         CompletableFuture<Boolean> sync = onThread("syncer", () -> {
@@ -144,7 +144,7 @@ class VolumeTest {
     @Test
     void syncFsForcesFilesThatWereClosedSinceTheyWereWritten() throws Exception {
         List<Path> forced = new CopyOnWriteArrayList<>();
-        volume.forceObserver = forced::add;
+        volume.files().forceObserver = forced::add;
         Path file = volume.path("closed.txt");
         Files.writeString(file, "hello");          // open, write, close: the channel is gone
         Files.createDirectory(volume.path("sub"));

@@ -83,15 +83,16 @@ class VolumeValidationTest {
     @Test
     void anAnnouncementUnderFreezeProtectionFailsTheSeedsAssertion() throws Exception {
         Path file = Files.createFile(volume.path("a.log"));
-        FileNode node = volume.acquireNode(dir.toRealPath().resolve("a.log"));
-        Pass outer = volume.begin(node, false, Modification.Kind.WRITE, file, 0, 1, null, true, null);
+        FileNode node = volume.files().acquireNode(dir.toRealPath().resolve("a.log"));
+        WriteProtocol protocol = volume.protocol();
+        Pass outer = protocol.begin(new Modification(Modification.Kind.WRITE, file, 0, 1, null), node, true, null);
         try {
-            AssertionError e = assertThrows(AssertionError.class,
-                    () -> volume.begin(null, false, Modification.Kind.CREATE, file, 0, 0, null, true, null));
+            AssertionError e = assertThrows(AssertionError.class, () -> protocol.begin(
+                    new Modification(Modification.Kind.CREATE, file, 0, 0, null), null, true, null));
             assertTrue(e.getMessage().contains("freeze protection"), e.getMessage());
         } finally {
             outer.end();
-            volume.releaseNode(node);
+            volume.files().releaseNode(node);
         }
         volume.syncFs();          // nothing leaked: a grace period completes
     }

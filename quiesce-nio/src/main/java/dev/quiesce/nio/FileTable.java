@@ -1,0 +1,321 @@
+package dev.quiesce.nio;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The files of a {@link Volume}: the nodes of files in use (the kernel's inode table), the marks of
+ * files and directories written since the last sync, forcing them ({@code sync_filesystem}), and the
+ * channels opened through the volume. It knows nothing of sections, permits or listeners: the write
+ * protocol calls it, never the reverse.
+ */
+final class FileTable {
+
+    /*
+     * Implementation notes.
+     *
+     *   nodes    file key -> FileNode, reference-counted: open writable channels and running
+     *            truncations. Keyed by the file system's file key (device and inode on Unix), so
+     *            every name of a file shares one node and one permit.
+     *   dirty    file key -> FileNode (with every name seen), marked at a write's END, inside its
+     *            section; forceDirty() forces each through a name that still names it (checked by
+     *            file key), so a file deleted or replaced since is skipped.
+     *   dirtyDirectories  parents of created, deleted, moved and copied entries.
+     *
+     * Memory ordering of the marks: a mark is made inside the write's section; everything a section
+     * did happens-before the end of a grace period that waited for it, so a syncFs() that waited for
+     * a write sees its mark. forceMarked() removes a mark before forcing its file: a mark made after
+     * the removal stays for the next syncFs(), and a mark that is removed was made after its data was
+     * written. One forcer at a time (forceLock): a second syncFs() that finds no mark must not return
+     * before the first one's force of that file is done.
+     */
+
+    private final ConcurrentHashMap<Object, FileNode> nodes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, FileNode> dirty = new ConcurrentHashMap<>();
+    private final Set<Path> dirtyDirectories = ConcurrentHashMap.newKeySet();
+    private final Set<Closeable> channels = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock forceLock = new ReentrantLock();
+
+    /** Tests observe which plain paths were forced. */
+    volatile Consumer<Path> forceObserver;
+
+    // ------------------------------------------------------------------------------------------
+    // File nodes and channels
+    // ------------------------------------------------------------------------------------------
+
+    /** The file system's key of a file (device and inode on Unix), or its path if it has none. */
+    private static Object fileKey(Path real) throws IOException {
+        Object key = Files.readAttributes(real, BasicFileAttributes.class).fileKey();
+        return key != null ? key : real;
+    }
+
+    /**
+     * The node of an existing file, its reference count raised.
+     *
+     * @throws NoSuchFileException if the file does not exist
+     */
+    FileNode acquireNode(Path real) throws IOException {
+        return acquire(fileKey(real), real);
+    }
+
+    /**
+     * The node of a file a channel has just been opened on. A file system that makes a new file
+     * exist only when its channel is closed (the zip file system) has no key for it yet: its path
+     * is the key.
+     */
+    FileNode acquireOpenedNode(Path real) throws IOException {
+        Object key;
+        try {
+            key = fileKey(real);
+        } catch (NoSuchFileException notYetWritten) {
+            key = real;
+        }
+        return acquire(key, real);
+    }
+
+    private FileNode acquire(Object key, Path real) {
+        return nodes.compute(key, (k, n) -> {
+            FileNode node = n;
+            if (node == null) {
+                node = new FileNode(k, real);
+                FileNode unsynced = dirty.get(k);      // keep the names an unsynced mark knows
+                if (unsynced != null) {
+                    node.names.addAll(unsynced.names);
+                }
+            }
+            node.refs++;
+            node.path = real;
+            node.names.add(real);
+            return node;
+        });
+    }
+
+    void releaseNode(FileNode node) {
+        nodes.computeIfPresent(node.key, (k, n) -> {
+            if (n != node) {
+                throw new AssertionError("file node of " + node.path + " replaced while referenced");
+            }
+            return --n.refs == 0 ? null : n;
+        });
+    }
+
+    void channelOpened(Closeable channel) {
+        channels.add(channel);
+    }
+
+    /** A channel closed: forgets it and releases its node (null for a read-only channel). */
+    void channelClosed(Closeable channel, FileNode node) {
+        if (channels.remove(channel) && node != null) {
+            releaseNode(node);
+        }
+    }
+
+    /**
+     * Closes every channel still open, adding failures to {@code failure}.
+     *
+     * @return the first failure, with later ones suppressed, or null
+     */
+    IOException closeChannels(IOException failure) {
+        for (Closeable c : new ArrayList<>(channels)) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                failure = addFailure(failure, e);
+            }
+        }
+        return failure;
+    }
+
+    int openChannels() {
+        return channels.size();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Marks
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Marks a file for the next sync, on every write's END: a read first, so a file written again
+     * and again is not re-put each time. A mark seen here is removed (if at all) after this read,
+     * and its file forced after the removal — after this write's data landed.
+     */
+    void markDirty(FileNode node) {
+        if (dirty.get(node.key) != node) {
+            dirty.put(node.key, node);
+        }
+    }
+
+    int dirtyFiles() {
+        return dirty.size();
+    }
+
+    /** Marks the directory holding {@code real}: its entries changed. */
+    void dirtyParent(Path real) {
+        Path parent = real.getParent();
+        if (parent != null) {
+            dirtyDirectories.add(parent);
+        }
+    }
+
+    /** A copy made {@code realTarget}: marks the new file for the next sync. */
+    void copied(Path realTarget) throws IOException {
+        Object key = fileKey(realTarget);
+        dirty.compute(key, (k, n) -> {
+            FileNode node = n != null ? n : nodes.getOrDefault(k, new FileNode(k, realTarget));
+            node.names.add(realTarget);
+            return node;
+        });
+    }
+
+    /** Keeps the names of open files, unsynced files and dirty directories true after a move. */
+    void moved(Path from, Path to) {
+        for (Map<Object, FileNode> table : List.of(nodes, dirty)) {
+            for (FileNode n : table.values()) {
+                for (Path p : n.names) {
+                    if (p.startsWith(from)) {
+                        n.names.add(to.resolve(from.relativize(p)));
+                        n.names.remove(p);
+                    }
+                }
+                Path p = n.path;
+                if (p.startsWith(from)) {
+                    n.path = to.resolve(from.relativize(p));
+                }
+            }
+        }
+        for (Path dir : dirtyDirectories) {
+            if (dir.startsWith(from) && dirtyDirectories.remove(dir)) {
+                dirtyDirectories.add(to.resolve(from.relativize(dir)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Forcing
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Forces every marked file and directory. A mark is removed before its file is forced and put
+     * back if forcing fails (see the notes).
+     *
+     * @throws IOException the first failure, later ones suppressed
+     */
+    void forceDirty() throws IOException {
+        forceLock.lock();
+        try {
+            forceMarked();
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    private void forceMarked() throws IOException {
+        IOException failure = null;
+        for (Object key : dirty.keySet()) {
+            FileNode node = dirty.remove(key);
+            if (node == null) {
+                continue;
+            }
+            try {
+                forceFile(node);
+            } catch (IOException e) {
+                dirty.putIfAbsent(key, node);
+                failure = addFailure(failure, e);
+            }
+        }
+        for (Path dir : dirtyDirectories) {
+            if (!dirtyDirectories.remove(dir)) {
+                continue;
+            }
+            try {
+                forceDirectory(dir);
+            } catch (IOException e) {
+                dirtyDirectories.add(dir);
+                failure = addFailure(failure, e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException addFailure(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    /**
+     * Forces a file through the first of its names that still names it (same file key): a name may
+     * have been deleted or reused since. A file none of whose names is left was deleted: skipped.
+     */
+    private void forceFile(FileNode node) throws IOException {
+        for (Path name : node.names) {
+            Object key;
+            try {
+                key = fileKey(name);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (key.equals(node.key)) {
+                force(name);
+                return;
+            }
+        }
+    }
+
+    /** fsync through a fresh descriptor: any descriptor of the file flushes its data. */
+    private void force(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (NoSuchFileException gone) {
+            return;     // deleted, or moved by something else than the volume: nothing to force here
+        }
+        observeForced(p);
+    }
+
+    /**
+     * fsync of a directory, so that its new, removed and renamed entries last. A file system that
+     * cannot open a directory as a channel (Jimfs; Windows' file system) has no such sync: its entries
+     * are as durable as it makes them, and the directory is skipped. A force that fails is a failure.
+     */
+    private void forceDirectory(Path dir) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (NoSuchFileException gone) {
+            return;
+        } catch (IOException | UnsupportedOperationException cannotOpen) {
+            if (Files.isDirectory(dir)) {
+                return;         // no directory sync on this file system (see above)
+            }
+            throw cannotOpen;
+        }
+        try (ch) {
+            ch.force(true);
+        }
+        observeForced(dir);
+    }
+
+    private void observeForced(Path p) {
+        Consumer<Path> observer = forceObserver;
+        if (observer != null) {
+            observer.accept(p);
+        }
+    }
+}

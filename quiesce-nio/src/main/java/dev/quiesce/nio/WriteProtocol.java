@@ -1,0 +1,576 @@
+package dev.quiesce.nio;
+
+import dev.quiesce.LockClass;
+import dev.quiesce.Permit;
+import dev.quiesce.ReadSection;
+import dev.quiesce.Report;
+import dev.quiesce.RwSemaphore;
+import dev.quiesce.Srcu;
+import dev.quiesce.internal.Reports;
+import dev.quiesce.validate.Validator;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.ClosedFileSystemException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The write protocol of a {@link Volume} — the kernel's {@code sb_start_write} with the fsnotify
+ * pre-modify hook: every modification begins a section of the volume's {@link Srcu}, is announced to
+ * the listeners, and takes freeze protection and (for data) the file's permit; its END releases them
+ * in reverse and marks the file in the {@link FileTable}. One try-enter step serves blocking and
+ * async writes; both wait holding nothing. Called by the channels and by {@code Volume}; it calls
+ * the file table, never the reverse.
+ */
+final class WriteProtocol {
+
+    /*
+     * Implementation notes.
+     *
+     * The seed (a thread on linux-fsdevel) wraps every write that generates a pre-modify event in a
+     * per-superblock SRCU read section whose END runs in the aio completion context, and starts
+     * syncfs() and freeze_super() with synchronize_srcu(). The follow-up RFC holds the inode's rwsem
+     * shared until aio completes, so truncation waits for in-flight async writes:
+     *
+     *   writes      Srcu; a section per modification, from START to END (Pass).
+     *   freeze      RwSemaphore; shared by every modification (sb_start_write), exclusive while
+     *               frozen. Its phase-fair policy blocks new shared permits as soon as a freezer
+     *               waits, so a freeze drains in bounded time.
+     *   FileNode    RwSemaphore per file; shared by writes, exclusive by truncation.
+     *   listeners   a copy-on-write array of Registrations, read inside the section.
+     *
+     * Why no wait happens inside a section: syncFs() and watch() wait for sections. A write that
+     * waited for a freeze inside its section would make syncFs() wait for the thaw, and a listener's
+     * own write that waited for a pending freeze would hold up every grace period. So begin() takes
+     * freeze protection and the file permit with try-forms; on failure it ends the section, waits
+     * holding nothing, and starts again. Truncation is the one exception: it waits for the file's
+     * exclusive permit inside its section and under freeze protection, because what it waits for
+     * (async writes already issued) ends by itself; so a freeze or syncFs() may wait for a
+     * truncation, which waits only for I/O.
+     *
+     * Orders (validator classes): write section -> freeze shared -> file shared|exclusive. Nothing is
+     * acquired while a file permit is held, and freeze() holds nothing when it takes the exclusive
+     * freeze permit, so there is no cycle. The async retry path acquires nothing while waiting: it
+     * registers an acquireSharedAsync() and drops the permit it is granted before starting again.
+     *
+     * Memory ordering:
+     * - closed: markClosed() writes it (volatile) and then the volume waits for a grace period;
+     *   enter() begins a section (a volatile read-modify-write) and then reads it. By the total order
+     *   of volatile accesses either enter() sees closed, or the grace period waits for that section
+     *   (the Srcu contract).
+     * - listeners: addListener() publishes the array (volatile write) and then the volume waits for a
+     *   grace period; announce() reads it (volatile) inside the section: either the write sees the
+     *   new listener, or watch() waits for it to end. A write that restarts reads the array again in
+     *   its new section.
+     */
+
+    /** The validator's classes: one for every volume's write domain, one for freeze protection. */
+    private static final LockClass WRITES_CLASS = LockClass.named("quiesce-nio volume writes");
+    private static final LockClass FREEZE_CLASS = LockClass.named("quiesce-nio freeze protection");
+
+    private static final Registration[] NO_LISTENERS = new Registration[0];
+    private static final System.Logger LOG = System.getLogger("dev.quiesce.nio");
+
+    private final String name;
+    private final Path root;
+    private final FileTable files;
+    private final Srcu writes;
+    private final RwSemaphore freezeProtection;
+    private final Executor executor;
+    private final Consumer<? super Report> reportHandler;
+    private final boolean writableMappings;
+
+    /** Read inside write sections; replaced (copy on write) under {@code listenerLock}. */
+    private volatile Registration[] listeners = NO_LISTENERS;
+    private final Object listenerLock = new Object();
+    private long lastListenerId;                      // guarded by listenerLock
+    /** Depth of listener calls on this thread: refuses syncFs()/watch()/close() from a listener. */
+    private final ThreadLocal<int[]> listenerDepth = ThreadLocal.withInitial(() -> new int[1]);
+
+    private volatile boolean closed;
+
+    WriteProtocol(String name, Path root, FileTable files, Executor executor, Consumer<? super Report> reportHandler,
+            boolean writableMappings) {
+        this.name = name;
+        this.root = root;
+        this.files = files;
+        this.executor = executor;
+        this.reportHandler = reportHandler != null ? reportHandler : WriteProtocol::log;
+        this.writableMappings = writableMappings;
+        this.writes = Srcu.builder().name("volume " + name + " writes").lockClass(WRITES_CLASS).build();
+        this.freezeProtection = RwSemaphore.builder().name("volume " + name + " freeze protection")
+                .lockClass(FREEZE_CLASS).build();
+    }
+
+    FileTable files() {
+        return files;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // What the volume waits for
+    // ------------------------------------------------------------------------------------------
+
+    /** Waits for every modification in flight (a grace period of the write domain). */
+    void awaitWritesInFlight() throws InterruptedException {
+        writes.synchronize();
+    }
+
+    /** As {@link #awaitWritesInFlight()}, for at most the given time: false if they are still in flight. */
+    boolean awaitWritesInFlight(long timeout, TimeUnit unit) throws InterruptedException {
+        return writes.synchronize(timeout, unit);
+    }
+
+    /** Blocks new modifications and waits for those holding freeze protection: the freeze's permit. */
+    Permit blockWrites() throws InterruptedException {
+        return freezeProtection.acquireExclusive();
+    }
+
+    /** From now on every modification and open is refused; the caller then waits for a grace period. */
+    void markClosed() {
+        closed = true;                 // volatile write before the grace period: see the notes
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // START and END
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * START of a blocking modification: section, announcement, freeze protection and, when
+     * {@code node} is not null, the file's permit — exclusive for a {@link Modification.Kind#TRUNCATE},
+     * shared otherwise.
+     *
+     * @param m       what is about to change (announced to the listeners)
+     * @param node    the file, or null for a name-space change
+     * @param mayWait false for the try form: return null instead of waiting
+     * @param channel the waits of the channel written through, or null for a call on a path
+     *                (which refuses a closed volume with ClosedFileSystemException rather than
+     *                ClosedChannelException)
+     * @return the holds, or null if {@code mayWait} is false and something would wait
+     */
+    Pass begin(Modification m, FileNode node, boolean mayWait, CloseSignal channel) throws IOException {
+        boolean exclusiveFile = m.kind() == Modification.Kind.TRUNCATE;
+        long told = 0;
+        for (;;) {
+            ReadSection section = enter(channel != null, m);
+            RwSemaphore blocker;
+            boolean keep = false;
+            try {
+                told = announce(section, m, told);
+                Permit freeze = freezeProtection.tryAcquireShared();
+                if (freeze == null) {
+                    blocker = freezeProtection;
+                } else if (node == null) {
+                    keep = true;
+                    return new Pass(files, section, freeze, null, null);
+                } else {
+                    Permit file;
+                    try {
+                        file = exclusiveFile ? exclusive(node, mayWait) : node.permit.tryAcquireShared();
+                    } catch (IOException | RuntimeException | Error e) {
+                        freeze.close();         // interrupted while waiting for the file's writes
+                        throw e;
+                    }
+                    if (file != null) {
+                        keep = true;
+                        return new Pass(files, section, freeze, file, node);
+                    }
+                    freeze.close();
+                    blocker = node.permit;
+                }
+            } finally {
+                if (!keep) {
+                    section.close();
+                }
+            }
+            if (!mayWait) {
+                return null;
+            }
+            // Holding nothing: wait until the blocker admits readers again, then start over.
+            awaitAdmission(blocker, channel, m.path());
+        }
+    }
+
+    /**
+     * START of an async write, which never blocks the calling thread: on success {@code issue}
+     * receives the holds, already handed off (the caller's completion handler ends them); when the
+     * volume is frozen or the file is being truncated, the attempt is repeated from the volume's
+     * executor once that ends, and {@code fail} receives any failure that happens there.
+     *
+     * @throws IOException if the first attempt fails on the calling thread (closed volume)
+     */
+    void beginAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
+            Consumer<Throwable> fail) throws IOException {
+        attemptAsync(m, node, channel, issue, fail, 0);
+    }
+
+    private void attemptAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
+            Consumer<Throwable> fail, long told) throws IOException {
+        ReadSection section = enter(true, m);
+        RwSemaphore blocker;
+        long toldNow;
+        boolean keep = false;
+        try {
+            toldNow = announce(section, m, told);
+            Permit freeze = freezeProtection.tryAcquireShared();
+            if (freeze == null) {
+                blocker = freezeProtection;
+            } else {
+                Permit file = node.permit.tryAcquireShared();
+                if (file != null) {
+                    keep = true;
+                    issue.accept(new Pass(files, section, freeze, file, node).handOff());
+                    return;
+                }
+                freeze.close();
+                blocker = node.permit;
+            }
+        } finally {
+            if (!keep) {
+                section.close();
+            }
+        }
+        // Holding nothing: when the blocker admits readers, drop that permit and start over on the
+        // executor. Closing the channel cancels the wait: the write then fails, once.
+        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
+        channel.add(wait);
+        wait.whenComplete((granted, failure) -> {
+            channel.remove(wait);
+            if (failure != null) {
+                fail.accept(failure instanceof CancellationException ? new AsynchronousCloseException() : failure);
+                return;
+            }
+            granted.close();
+            Runnable retry = () -> {
+                try {
+                    if (channel.isClosed()) {
+                        throw new AsynchronousCloseException();
+                    }
+                    attemptAsync(m, node, channel, issue, fail, toldNow);
+                } catch (Throwable t) {
+                    fail.accept(t);
+                }
+            };
+            try {
+                executor.execute(retry);
+            } catch (RejectedExecutionException rejected) {
+                report(Report.Kind.CALLBACK_FAILED, "the volume's executor rejected a deferred write;"
+                        + " it runs on a new thread", rejected);
+                Thread t = new Thread(retry, "quiesce-nio deferred write");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
+    }
+
+    /**
+     * A truncation through an open channel: refuses what the plain channel would refuse, then runs
+     * {@code resize} under the file's exclusive permit.
+     *
+     * @param m    the truncation (its offset is the new size)
+     * @param node the file, or null when the channel was opened without WRITE or APPEND
+     * @param open whether the channel is open
+     */
+    void truncate(Modification m, FileNode node, boolean open, CloseSignal channel, IoAction resize)
+            throws IOException {
+        if (m.offset() < 0) {
+            throw new IllegalArgumentException("negative size " + m.offset());
+        }
+        if (!open) {
+            throw new ClosedChannelException();
+        }
+        if (node == null) {
+            throw new NonWritableChannelException();
+        }
+        Pass pass = begin(m, node, true, channel);
+        try {
+            resize.run();
+        } finally {
+            pass.end();
+        }
+    }
+
+    /**
+     * A name-space change (create, delete, copy, move) of plain paths {@code real} and
+     * {@code realTarget} (null unless a copy or move), announced as {@code m}: section,
+     * announcement, freeze protection; the directories and a copy's new file are marked.
+     */
+    void changeNames(Modification m, Path real, Path realTarget, IoAction action) throws IOException {
+        if (closed) {
+            throw closedError(m.kind(), m.path());            // the refusal's words only when refusing
+        }
+        Pass pass = begin(m, null, true, null);
+        try {
+            action.run();
+            files.dirtyParent(real);
+            if (realTarget != null) {
+                files.dirtyParent(realTarget);
+                if (m.kind() == Modification.Kind.MOVE) {
+                    files.moved(real, realTarget);
+                } else {
+                    files.copied(realTarget);
+                }
+            }
+        } finally {
+            pass.end();
+        }
+    }
+
+    /** An I/O action run under the protocol. */
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    /**
+     * What a modification of {@code path} waits for at {@code blocker}, in the volume's words (not
+     * the semaphore's, which the user never made: issue 11).
+     */
+    private String awaited(RwSemaphore blocker, Path path) {
+        return blocker == freezeProtection ? "volume " + name + " to thaw"
+                : "the truncation of " + path + " to end";
+    }
+
+    /**
+     * Waits, holding nothing, until {@code blocker} would grant a shared permit. A channel's wait is
+     * cancelled when the channel is closed (as a blocked channel operation is by an asynchronous close).
+     */
+    private void awaitAdmission(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
+        if (channel == null) {
+            try {
+                blocker.acquireShared().close();
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
+            }
+        }
+        CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
+        channel.add(wait);
+        try {
+            wait.get().close();
+        } catch (CancellationException closedMeanwhile) {
+            throw new AsynchronousCloseException();
+        } catch (InterruptedException e) {
+            CloseSignal.dispose(wait);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for " + awaited(blocker, path));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for " + awaited(blocker, path) + " failed", e.getCause());
+        } finally {
+            channel.remove(wait);
+        }
+    }
+
+    /** A truncation's exclusive file permit: waits for the async writes in flight (see the notes). */
+    private static Permit exclusive(FileNode node, boolean mayWait) throws InterruptedIOException {
+        if (!mayWait) {
+            return node.permit.tryAcquireExclusive();
+        }
+        try {
+            return node.permit.acquireExclusive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the async writes to " + node.path);
+        }
+    }
+
+    /**
+     * Begins a write section and refuses a closed volume (see the notes for the ordering): a
+     * channel's operation with the channel's ClosedChannelException, a call on a path with
+     * ClosedFileSystemException naming the modification.
+     */
+    private ReadSection enter(boolean channelOp, Modification m) throws ClosedChannelException {
+        ReadSection section = writes.enter();
+        if (closed) {
+            section.close();
+            if (channelOp) {
+                throw new ClosedChannelException();
+            }
+            throw closedError(m.kind(), m.path());
+        }
+        return section;
+    }
+
+    /**
+     * Tells the listeners registered after id {@code told} and returns the newest id told. Runs with
+     * the write section held and freeze protection not held (the assertion of the Linux proof of
+     * concept in the fsnotify path).
+     */
+    private long announce(ReadSection section, Modification m, long told) {
+        if (!section.isOpen()) {
+            throw new AssertionError("announcing " + m + " outside its write section");
+        }
+        Validator.assertHeld(writes);
+        Validator.assertNotHeld(freezeProtection);
+        Registration[] rs = listeners;          // volatile read inside the section: see the notes
+        if (rs.length == 0 || rs[rs.length - 1].id <= told) {
+            return told;
+        }
+        int[] depth = listenerDepth.get();
+        depth[0]++;
+        try {
+            for (Registration r : rs) {
+                if (r.id > told && r.active) {
+                    try {
+                        r.listener.beforeModify(m);
+                    } catch (Throwable t) {
+                        report(Report.Kind.CALLBACK_FAILED, "listener " + r.listener + " threw on " + m
+                                + "; the modification goes ahead", t);
+                    }
+                }
+            }
+        } finally {
+            depth[0]--;
+        }
+        return rs[rs.length - 1].id;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Listeners
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Publishes a listener; the caller then waits for a grace period (see the notes).
+     *
+     * @return its registration
+     */
+    Watch addListener(ModificationListener listener) {
+        synchronized (listenerLock) {
+            Registration r = new Registration(++lastListenerId, listener);
+            Registration[] old = listeners;
+            Registration[] grown = Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = r;
+            listeners = grown;      // volatile write before the grace period: see the notes
+            return r;
+        }
+    }
+
+    /** Deactivates every registration (on close). */
+    void removeListeners() {
+        synchronized (listenerLock) {
+            for (Registration r : listeners) {
+                r.active = false;
+            }
+            listeners = NO_LISTENERS;
+        }
+    }
+
+    /** Refuses {@code what} on a thread that is inside a listener: it would wait for its own write. */
+    void refuseInListener(String what) {
+        if (listenerDepth.get()[0] > 0) {
+            throw new IllegalStateException(what + " of volume " + name
+                    + " called from a modification listener: it would wait for the write that called the listener");
+        }
+    }
+
+    /** A listener's registration. */
+    private final class Registration implements Watch {
+        final long id;
+        final ModificationListener listener;
+        volatile boolean active = true;
+
+        Registration(long id, ModificationListener listener) {
+            this.id = id;
+            this.listener = listener;
+        }
+
+        @Override
+        public void close() {
+            synchronized (listenerLock) {
+                if (!active) {
+                    return;
+                }
+                active = false;
+                List<Registration> rest = new ArrayList<>(Arrays.asList(listeners));
+                rest.remove(this);
+                listeners = rest.toArray(NO_LISTENERS);
+            }
+        }
+
+        @Override
+        public boolean isActive() {
+            return active;
+        }
+
+        @Override
+        public String toString() {
+            return "Watch[" + listener + (active ? "" : ", closed") + "]";
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Refusals and reports
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Refuses a closed volume: {@code op} and {@code path} (or null) name what was refused. The
+     * message is built only then (closedError()).
+     */
+    void ensureOpen(String op, Path path) {
+        if (closed) {
+            throw closedError(op, path);
+        }
+    }
+
+    /** The refusal of {@code op} on {@code path} (or null) by this closed volume. */
+    ClosedFileSystemException closedError(String op, Path path) {
+        return new VolumeClosedException(name, root, path == null ? op : op + " " + path);
+    }
+
+    /** The refusal of a modification of {@code kind} on {@code path} by this closed volume. */
+    private ClosedFileSystemException closedError(Modification.Kind kind, Path path) {
+        return closedError(kind.name().toLowerCase(Locale.ROOT), path);
+    }
+
+    /**
+     * Refuses a mapping of {@code path} in a mode that could write the file, unless this volume
+     * allows writable mappings: {@code READ_ONLY} and {@code PRIVATE} pass, any other mode
+     * (READ_WRITE, the JDK's extended modes, a mode this class does not know) is refused.
+     *
+     * @throws FileSystemException naming the volume, the file, the mode and the opt-in
+     */
+    void checkMapping(Path path, FileChannel.MapMode mode) throws FileSystemException {
+        if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.PRIVATE && !writableMappings) {
+            throw mappingRefused(path, mode);
+        }
+    }
+
+    private FileSystemException mappingRefused(Path path, FileChannel.MapMode mode) {
+        return new FileSystemException(path.toString(), null, "volume " + name + " (root " + root
+                + ") refuses a " + mode + " mapping: writes through it would not be tracked, announced to"
+                + " watchers or blocked by freeze(); map READ_ONLY or PRIVATE, or build the volume with"
+                + " Volume.builder(root).allowWritableMappings(true)");
+    }
+
+    /**
+     * Reports as the core's primitives do (a JFR event, then the handler; a handler that throws is
+     * logged): the volume's builder's handler, or the logger {@code dev.quiesce.nio}.
+     */
+    void report(Report.Kind kind, String message, Throwable cause) {
+        Reports.deliver(new Report(kind, "volume " + name, message, cause), reportHandler);
+    }
+
+    private static void log(Report r) {
+        LOG.log(System.Logger.Level.WARNING, r.toString(), r.cause());
+    }
+}
