@@ -10,14 +10,14 @@ import dev.quiesce.ReadSection;
  */
 final class Pass {
 
-    private final FileTable files;
+    private final WriteProtocol protocol;
     private final FileNode node;
     private ReadSection section;
     private Permit freeze;
     private Permit file;
 
-    Pass(FileTable files, ReadSection section, Permit freeze, Permit file, FileNode node) {
-        this.files = files;
+    Pass(WriteProtocol protocol, ReadSection section, Permit freeze, Permit file, FileNode node) {
+        this.protocol = protocol;
         this.section = section;
         this.freeze = freeze;
         this.file = file;
@@ -44,9 +44,7 @@ final class Pass {
      */
     void end() {
         try {
-            if (node != null) {
-                files.markDirty(node);
-            }
+            protocol.ended(node);
         } finally {
             if (file != null) {
                 file.close();

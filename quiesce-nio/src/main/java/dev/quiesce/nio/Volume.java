@@ -25,6 +25,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -80,6 +81,10 @@ import java.util.function.Consumer;
  * meanwhile is told on the new start; one already told is not told again, so each listener sees
  * each modification at most once, and exactly once if the modification began after its
  * {@code watch} returned.
+ *
+ * <p>A listener may write to the volume. If its write must wait (the volume is frozen), the writes
+ * whose listener it is end their sections while it waits and start over when the listener returns,
+ * so {@code syncFs()} and {@code watch} never wait for a thaw, not even for a listener's write.
  *
  * <h2>Memory mapping</h2>
  * {@link FileChannel#map} on a channel opened through a volume maps the file in {@code READ_ONLY} or
@@ -171,6 +176,14 @@ public final class Volume implements Closeable {
     private int freezeDepth;                          // guarded by freezeLock
     private boolean freezing;                         // guarded by freezeLock
     private Permit frozen;                            // guarded by freezeLock
+    private long freezes;                             // guarded by freezeLock
+
+    /** syncFs() figures, written under syncFigures' lock (a sync takes milliseconds; this costs nothing). */
+    private final Object syncFigures = new Object();
+    private long syncs;                               // guarded by syncFigures
+    private long lastSyncNanos;                       // guarded by syncFigures
+    private long longestSyncNanos;                    // guarded by syncFigures
+    private long totalSyncNanos;                      // guarded by syncFigures
 
     private Volume(Path root, Builder b) {
         this.root = root;
@@ -280,8 +293,16 @@ public final class Volume implements Closeable {
     public void syncFs() throws IOException, InterruptedException {
         ensureOpen("syncFs()", null);
         protocol.refuseInListener("syncFs()");
+        long start = System.nanoTime();
         protocol.awaitWritesInFlight();
         files.forceDirty();
+        long took = System.nanoTime() - start;
+        synchronized (syncFigures) {
+            syncs++;
+            lastSyncNanos = took;
+            longestSyncNanos = Math.max(longestSyncNanos, took);
+            totalSyncNanos += took;
+        }
     }
 
     /**
@@ -331,6 +352,7 @@ public final class Volume implements Closeable {
                 freezing = false;
                 if (done) {
                     freezeDepth = 1;
+                    freezes++;
                     // Frozen belongs to no thread (thaw may come from any), as the kernel's
                     // lockdep_sb_freeze_release(): the validator no longer counts it as this thread's.
                     frozen = exclusive.detach();
@@ -369,6 +391,35 @@ public final class Volume implements Closeable {
         }
         if (release != null) {
             release.close();
+        }
+    }
+
+    /**
+     * Returns the volume's figures since it was opened: modifications started, ended and in flight,
+     * waits for a thaw or a truncation, freezes, {@code syncFs()} calls and their times, files
+     * waiting for a sync, open channels and watchers. Cheap enough to poll every second; not one
+     * consistent snapshot while writes go on (see {@link VolumeStats}).
+     *
+     * @return the figures; works on a closed volume too
+     */
+    public VolumeStats stats() {
+        // Ends before starts: every end follows its start, so ended <= started, in flight >= 0.
+        long ended = protocol.ended();
+        long started = protocol.started();
+        long waits = protocol.waited();
+        long freezeCount;
+        boolean isFrozen;
+        freezeLock.lock();
+        try {
+            freezeCount = freezes;
+            isFrozen = freezeDepth > 0;
+        } finally {
+            freezeLock.unlock();
+        }
+        synchronized (syncFigures) {
+            return new VolumeStats(started, ended, waits, freezeCount, isFrozen, syncs, Duration.ofNanos(lastSyncNanos),
+                    Duration.ofNanos(longestSyncNanos), Duration.ofNanos(totalSyncNanos), files.dirtyFiles(),
+                    files.openChannels(), protocol.watchers(), protocol.listenerFailures());
         }
     }
 

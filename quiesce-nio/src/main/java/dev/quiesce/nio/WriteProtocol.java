@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -63,6 +64,15 @@ final class WriteProtocol {
      * exclusive permit inside its section and under freeze protection, because what it waits for
      * (async writes already issued) ends by itself; so a freeze or syncFs() may wait for a
      * truncation, which waits only for I/O.
+     *
+     * A listener's own write: a listener runs inside the section of the write that called it. If
+     * its write waited there for a thaw, that outer section would stay open and syncFs() and
+     * watch() would wait for the thaw too. So a write that must wait first ends the sections of the
+     * writes whose listeners this thread is running (the Announcing stack: the outer write holds
+     * nothing else yet, since announcing comes before freeze protection), and begins them again
+     * after the wait, marked renewed. A renewed write finishes its listener loop and then starts over
+     * in its fresh section: it reads the listener array again and tells the listeners registered
+     * meanwhile (a watch() that returned while it waited), and no listener twice (Frame.told).
      *
      * Orders (validator classes): write section -> freeze shared -> file shared|exclusive. Nothing is
      * acquired while a file permit is held, and freeze() holds nothing when it takes the exclusive
@@ -100,10 +110,20 @@ final class WriteProtocol {
     private volatile Registration[] listeners = NO_LISTENERS;
     private final Object listenerLock = new Object();
     private long lastListenerId;                      // guarded by listenerLock
-    /** Depth of listener calls on this thread: refuses syncFs()/watch()/close() from a listener. */
-    private final ThreadLocal<int[]> listenerDepth = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * The modifications this thread is announcing, outermost first (a listener may write, and so may
+     * that write's listener): refuses syncFs()/watch()/close() from a listener, and lets a listener's
+     * write that must wait end the sections of the writes that called it (see the notes).
+     */
+    private final ThreadLocal<Announcing> announcing = ThreadLocal.withInitial(Announcing::new);
 
     private volatile boolean closed;
+
+    /** Figures for Volume.stats(): counted by the writers, read by anyone (sums, not snapshots). */
+    private final LongAdder started = new LongAdder();
+    private final LongAdder ended = new LongAdder();
+    private final LongAdder waited = new LongAdder();
+    private final LongAdder listenerFailures = new LongAdder();
 
     WriteProtocol(String name, Path root, FileTable files, Executor executor, Consumer<? super Report> reportHandler,
             boolean writableMappings) {
@@ -169,19 +189,23 @@ final class WriteProtocol {
      */
     Pass begin(Modification m, FileNode node, boolean mayWait, CloseSignal channel) throws IOException {
         boolean exclusiveFile = m.kind() == Modification.Kind.TRUNCATE;
-        long told = 0;
+        Frame f = new Frame();
         for (;;) {
-            ReadSection section = enter(channel != null, m);
+            f.section = enter(channel != null, m);
             RwSemaphore blocker;
             boolean keep = false;
             try {
-                told = announce(section, m, told);
+                announce(f, m);
+                if (f.renewed) {
+                    continue;           // a listener's write waited: start over (see the notes)
+                }
                 Permit freeze = freezeProtection.tryAcquireShared();
                 if (freeze == null) {
                     blocker = freezeProtection;
                 } else if (node == null) {
                     keep = true;
-                    return new Pass(files, section, freeze, null, null);
+                    started.increment();
+                    return new Pass(this, f.section, freeze, null, null);
                 } else {
                     Permit file;
                     try {
@@ -192,21 +216,24 @@ final class WriteProtocol {
                     }
                     if (file != null) {
                         keep = true;
-                        return new Pass(files, section, freeze, file, node);
+                        started.increment();
+                        return new Pass(this, f.section, freeze, file, node);
                     }
                     freeze.close();
                     blocker = node.permit;
                 }
             } finally {
                 if (!keep) {
-                    section.close();
+                    f.section.close();
                 }
             }
             if (!mayWait) {
                 return null;
             }
-            // Holding nothing: wait until the blocker admits readers again, then start over.
-            awaitAdmission(blocker, channel, m.path());
+            // Holding nothing — and neither do the writes whose listener this may be: wait until
+            // the blocker admits readers again, then start over.
+            waited.increment();
+            awaitHoldingNothing(blocker, channel, m.path());
         }
     }
 
@@ -220,37 +247,44 @@ final class WriteProtocol {
      */
     void beginAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
             Consumer<Throwable> fail) throws IOException {
-        attemptAsync(m, node, channel, issue, fail, 0);
+        attemptAsync(m, node, channel, issue, fail, new Frame());
     }
 
     private void attemptAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
-            Consumer<Throwable> fail, long told) throws IOException {
-        ReadSection section = enter(true, m);
+            Consumer<Throwable> fail, Frame f) throws IOException {
         RwSemaphore blocker;
-        long toldNow;
-        boolean keep = false;
-        try {
-            toldNow = announce(section, m, told);
-            Permit freeze = freezeProtection.tryAcquireShared();
-            if (freeze == null) {
-                blocker = freezeProtection;
-            } else {
-                Permit file = node.permit.tryAcquireShared();
-                if (file != null) {
-                    keep = true;
-                    issue.accept(new Pass(files, section, freeze, file, node).handOff());
-                    return;
+        for (;;) {
+            f.section = enter(true, m);
+            boolean keep = false;
+            try {
+                announce(f, m);
+                if (f.renewed) {
+                    continue;           // a listener's write waited: start over (see the notes)
                 }
-                freeze.close();
-                blocker = node.permit;
-            }
-        } finally {
-            if (!keep) {
-                section.close();
+                Permit freeze = freezeProtection.tryAcquireShared();
+                if (freeze == null) {
+                    blocker = freezeProtection;
+                } else {
+                    Permit file = node.permit.tryAcquireShared();
+                    if (file != null) {
+                        keep = true;
+                        started.increment();
+                        issue.accept(new Pass(this, f.section, freeze, file, node).handOff());
+                        return;
+                    }
+                    freeze.close();
+                    blocker = node.permit;
+                }
+                break;
+            } finally {
+                if (!keep) {
+                    f.section.close();
+                }
             }
         }
         // Holding nothing: when the blocker admits readers, drop that permit and start over on the
         // executor. Closing the channel cancels the wait: the write then fails, once.
+        waited.increment();
         CompletableFuture<Permit> wait = blocker.acquireSharedAsync();
         channel.add(wait);
         wait.whenComplete((granted, failure) -> {
@@ -265,7 +299,7 @@ final class WriteProtocol {
                     if (channel.isClosed()) {
                         throw new AsynchronousCloseException();
                     }
-                    attemptAsync(m, node, channel, issue, fail, toldNow);
+                    attemptAsync(m, node, channel, issue, fail, f);
                 } catch (Throwable t) {
                     fail.accept(t);
                 }
@@ -280,6 +314,37 @@ final class WriteProtocol {
                 t.start();
             }
         });
+    }
+
+    /**
+     * END's bookkeeping, inside the section (see {@link Pass#end()}): marks the file written (null
+     * for a name-space change) for the next sync, and counts the modification ended.
+     */
+    void ended(FileNode node) {
+        if (node != null) {
+            files.markDirty(node);
+        }
+        ended.increment();
+    }
+
+    long started() {
+        return started.sum();
+    }
+
+    long ended() {
+        return ended.sum();
+    }
+
+    long waited() {
+        return waited.sum();
+    }
+
+    long listenerFailures() {
+        return listenerFailures.sum();
+    }
+
+    int watchers() {
+        return listeners.length;
     }
 
     /**
@@ -412,37 +477,87 @@ final class WriteProtocol {
     }
 
     /**
-     * Tells the listeners registered after id {@code told} and returns the newest id told. Runs with
-     * the write section held and freeze protection not held (the assertion of the Linux proof of
-     * concept in the fsnotify path).
+     * Tells the listeners registered after id {@code f.told} and advances it to the newest id told.
+     * Runs with the write section held and freeze protection not held (the assertion of the Linux
+     * proof of concept in the fsnotify path). A listener's own write that waits renews
+     * {@code f.section} and sets {@code f.renewed}: the caller then starts over.
      */
-    private long announce(ReadSection section, Modification m, long told) {
-        if (!section.isOpen()) {
+    private void announce(Frame f, Modification m) {
+        f.renewed = false;
+        if (!f.section.isOpen()) {
             throw new AssertionError("announcing " + m + " outside its write section");
         }
         Validator.assertHeld(writes);
         Validator.assertNotHeld(freezeProtection);
         Registration[] rs = listeners;          // volatile read inside the section: see the notes
+        long told = f.told;
         if (rs.length == 0 || rs[rs.length - 1].id <= told) {
-            return told;
+            return;
         }
-        int[] depth = listenerDepth.get();
-        depth[0]++;
+        Announcing a = announcing.get();
+        a.push(f);
         try {
             for (Registration r : rs) {
                 if (r.id > told && r.active) {
                     try {
                         r.listener.beforeModify(m);
                     } catch (Throwable t) {
+                        listenerFailures.increment();
                         report(Report.Kind.CALLBACK_FAILED, "listener " + r.listener + " threw on " + m
                                 + "; the modification goes ahead", t);
                     }
                 }
             }
         } finally {
-            depth[0]--;
+            a.pop();
         }
-        return rs[rs.length - 1].id;
+        f.told = rs[rs.length - 1].id;
+    }
+
+    /**
+     * Waits for {@code blocker} to admit readers as {@link #awaitAdmission} does, first ending the
+     * sections of the modifications this thread is announcing (this wait is a listener's write) and
+     * beginning them again afterwards, marked renewed, whether the wait succeeded or not.
+     */
+    private void awaitHoldingNothing(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
+        Announcing a = announcing.get();
+        int n = a.depth;
+        for (int i = n - 1; i >= 0; i--) {
+            a.frames[i].section.close();        // innermost first
+        }
+        try {
+            awaitAdmission(blocker, channel, path);
+        } finally {
+            for (int i = 0; i < n; i++) {
+                Frame outer = a.frames[i];
+                outer.section = writes.enter();  // the caller's enter() checks closed when it starts over
+                outer.renewed = true;
+            }
+        }
+    }
+
+    /** One modification's START on its way: its current section and the newest listener it told. */
+    private static final class Frame {
+        ReadSection section;
+        long told;
+        boolean renewed;
+    }
+
+    /** A thread's stack of modifications whose listeners it is running. */
+    private static final class Announcing {
+        Frame[] frames = new Frame[2];
+        int depth;
+
+        void push(Frame f) {
+            if (depth == frames.length) {
+                frames = Arrays.copyOf(frames, depth * 2);
+            }
+            frames[depth++] = f;
+        }
+
+        void pop() {
+            frames[--depth] = null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -477,7 +592,7 @@ final class WriteProtocol {
 
     /** Refuses {@code what} on a thread that is inside a listener: it would wait for its own write. */
     void refuseInListener(String what) {
-        if (listenerDepth.get()[0] > 0) {
+        if (announcing.get().depth > 0) {
             throw new IllegalStateException(what + " of volume " + name
                     + " called from a modification listener: it would wait for the write that called the listener");
         }
