@@ -30,12 +30,12 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CloseSignal waits = new CloseSignal();
 
-    TrackedAsyncFileChannel(WriteProtocol protocol, Path path, AsynchronousFileChannel plain, FileNode node, boolean append) {
+    /** No APPEND: every write of an asynchronous channel names its position (the default provider refuses it). */
+    TrackedAsyncFileChannel(WriteProtocol protocol, Path path, AsynchronousFileChannel plain, FileNode node) {
         this.protocol = protocol;
         this.path = path;
         this.plain = plain;
         this.node = node;
-        // APPEND is refused by the plain provider for asynchronous channels; nothing to track.
     }
 
     @Override

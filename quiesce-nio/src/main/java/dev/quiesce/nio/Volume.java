@@ -739,7 +739,7 @@ public final class Volume implements Closeable {
     AsynchronousFileChannel openAsyncChannel(Path vpath, Set<? extends OpenOption> options, ExecutorService ex,
             FileAttribute<?>... attrs) throws IOException {
         return open(vpath, options, (real, opts) -> AsynchronousFileChannel.open(real, opts, ex, attrs),
-                (plain, node, append, p) -> new TrackedAsyncFileChannel(protocol, p, plain, node, append));
+                (plain, node, append, p) -> new TrackedAsyncFileChannel(protocol, p, plain, node));
     }
 
     /** A name-space change (create, delete, copy, move) of plain paths: see WriteProtocol.changeNames. */
