@@ -188,11 +188,31 @@ final class WriteProtocol {
      * @return the holds, or null if {@code mayWait} is false and something would wait
      */
     Pass begin(Modification m, FileNode node, boolean mayWait, CloseSignal channel) throws IOException {
-        boolean exclusiveFile = m.kind() == Modification.Kind.TRUNCATE;
         Frame f = new Frame();
         for (;;) {
-            f.section = enter(channel != null, m);
-            RwSemaphore blocker;
+            Pass pass = tryEnter(m, node, f, channel != null, mayWait);
+            if (pass != null || !mayWait) {
+                return pass;
+            }
+            // Holding nothing — and neither do the writes whose listener this may be: wait until
+            // the blocker admits readers again, then start over.
+            waited.increment();
+            awaitHoldingNothing(f.blocker, channel, m.path());
+        }
+    }
+
+    /**
+     * One attempt at START, shared by blocking and async modifications: section, announcement
+     * (started over while a listener's write renewed the section), freeze protection, the file's
+     * permit. Waits only for a truncation's exclusive permit when {@code mayWait} (see the notes).
+     *
+     * @return the holds, or null — holding nothing — with {@code f.blocker} set to what must admit
+     *         readers before the next attempt
+     */
+    private Pass tryEnter(Modification m, FileNode node, Frame f, boolean channelOp, boolean mayWait)
+            throws IOException {
+        for (;;) {
+            f.section = enter(channelOp, m);
             boolean keep = false;
             try {
                 announce(f, m);
@@ -201,39 +221,32 @@ final class WriteProtocol {
                 }
                 Permit freeze = freezeProtection.tryAcquireShared();
                 if (freeze == null) {
-                    blocker = freezeProtection;
-                } else if (node == null) {
-                    keep = true;
-                    started.increment();
-                    return new Pass(this, f.section, freeze, null, null);
-                } else {
-                    Permit file;
+                    f.blocker = freezeProtection;
+                    return null;
+                }
+                Permit file = null;
+                if (node != null) {
                     try {
-                        file = exclusiveFile ? exclusive(node, mayWait) : node.permit.tryAcquireShared();
+                        file = m.kind() == Modification.Kind.TRUNCATE ? exclusive(node, mayWait)
+                                : node.permit.tryAcquireShared();
                     } catch (IOException | RuntimeException | Error e) {
                         freeze.close();         // interrupted while waiting for the file's writes
                         throw e;
                     }
-                    if (file != null) {
-                        keep = true;
-                        started.increment();
-                        return new Pass(this, f.section, freeze, file, node);
+                    if (file == null) {
+                        freeze.close();
+                        f.blocker = node.permit;
+                        return null;
                     }
-                    freeze.close();
-                    blocker = node.permit;
                 }
+                keep = true;
+                started.increment();
+                return new Pass(this, f.section, freeze, file, node);
             } finally {
                 if (!keep) {
                     f.section.close();
                 }
             }
-            if (!mayWait) {
-                return null;
-            }
-            // Holding nothing — and neither do the writes whose listener this may be: wait until
-            // the blocker admits readers again, then start over.
-            waited.increment();
-            awaitHoldingNothing(blocker, channel, m.path());
         }
     }
 
@@ -252,36 +265,12 @@ final class WriteProtocol {
 
     private void attemptAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
             Consumer<Throwable> fail, Frame f) throws IOException {
-        RwSemaphore blocker;
-        for (;;) {
-            f.section = enter(true, m);
-            boolean keep = false;
-            try {
-                announce(f, m);
-                if (f.renewed) {
-                    continue;           // a listener's write waited: start over (see the notes)
-                }
-                Permit freeze = freezeProtection.tryAcquireShared();
-                if (freeze == null) {
-                    blocker = freezeProtection;
-                } else {
-                    Permit file = node.permit.tryAcquireShared();
-                    if (file != null) {
-                        keep = true;
-                        started.increment();
-                        issue.accept(new Pass(this, f.section, freeze, file, node).handOff());
-                        return;
-                    }
-                    freeze.close();
-                    blocker = node.permit;
-                }
-                break;
-            } finally {
-                if (!keep) {
-                    f.section.close();
-                }
-            }
+        Pass pass = tryEnter(m, node, f, true, false);
+        if (pass != null) {
+            issue.accept(pass.handOff());
+            return;
         }
+        RwSemaphore blocker = f.blocker;
         // Holding nothing: when the blocker admits readers, drop that permit and start over on the
         // executor. Closing the channel cancels the wait: the write then fails, once.
         waited.increment();
@@ -541,6 +530,8 @@ final class WriteProtocol {
         ReadSection section;
         long told;
         boolean renewed;
+        /** What the last failed attempt must wait for. */
+        RwSemaphore blocker;
     }
 
     /** A thread's stack of modifications whose listeners it is running. */
