@@ -182,8 +182,10 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * so no caller drives for ever on behalf of others; when it leaves with more requested
      * (gpTarget > gpSeq) it wakes waiters and the worker, one of which takes over. Callers that
      * find a driver wait on `gpDone`, signalled at each completion and when the driver leaves.
-     * While the driver waits for an index to drain it publishes that index in `drainIndex` and
-     * parks; an end on that index unparks it (see readUnlockUntracked for the ordering proof).
+     * While the driver waits for an index to drain it arms `drainIndex` with that index before
+     * each scan and parks; the first end on that index after an arming disarms it and unparks the
+     * driver, which re-arms and scans again: one unpark per park, not one per end (see
+     * readUnlockUntracked for the ordering proof).
      *
      * Callbacks and async waiters sit in `pending` with their cookie. The worker waits for the
      * head's cookie, then moves ready callbacks to `ready`, run one at a time in FIFO order by a
@@ -535,12 +537,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         }
         int idx = token & 1;
         COUNTS.getAndAdd(counts, cellBase() + END + idx, 1L);
-        // No lost wake-up: the driver writes drainIndex (volatile) and then scans (volatile
-        // reads); this thread adds (volatile) and then reads drainIndex (volatile). In the total
-        // order of volatile accesses either the driver's scan follows our add — it counts this
-        // end — or our read follows its write and we unpark it. An unpark before its park
-        // makes the park return at once.
-        if (drainIndex == idx) {
+        // Wake the driver once per park, not at every end: it arms drainIndex (a volatile write
+        // of idx) before each scan that may be followed by a park, and the first end that finds
+        // it armed disarms it (CAS idx -> -1) and unparks. No lost wake-up: take an end whose add
+        // the scan after arm k did not count. Its add then follows that scan's reads in the total
+        // order of volatile accesses, so it follows arm k, and so does our read of drainIndex
+        // below. That read sees arm k's idx, or the -1 of a disarm that followed arm k. If idx,
+        // our CAS succeeds and we unpark, or it fails because another end's CAS disarmed after
+        // arm k — and that end unparks. Either way an unpark follows arm k: park k returns at once
+        // (an unpark before a park makes it return), the driver re-arms and scans again. At most
+        // one unpark per arm; the other ends on the index read one field and do nothing more.
+        if (drainIndex == idx && DRAIN_INDEX.compareAndSet(this, idx, -1)) {
             LockSupport.unpark(driver);
         }
     }
@@ -1061,13 +1068,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (imbalance(idx) == 0) {
             return DONE;               // nothing to wait for: no need to publish, read a clock, ...
         }
-        // After a close (raced by this grace period) keep CLOSED_MARK: nothing can be open.
-        boolean published = DRAIN_INDEX.compareAndSet(this, -1, idx);
         boolean interrupted = false;
         try {
             long spinUntil = 0;
             for (;;) {
-                long open = imbalance(idx);                // after publishing: see readUnlockUntracked
+                // Arm (again: the end that woke us disarmed it), then scan: see readUnlockUntracked.
+                // Still armed: leave it (no write to the line every end reads while we spin).
+                // CLOSED_MARK after a close raced by this grace period: keep it (nothing can be open).
+                if (drainIndex == -1) {
+                    DRAIN_INDEX.compareAndSet(this, -1, idx);
+                }
+                long open = imbalance(idx);
                 if (open == 0) {
                     return DONE;
                 }
@@ -1102,9 +1113,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                 }
             }
         } finally {
-            if (published) {
-                DRAIN_INDEX.compareAndSet(this, idx, -1);
-            }
+            DRAIN_INDEX.compareAndSet(this, idx, -1);      // disarm (an end may have done it)
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
