@@ -239,7 +239,7 @@ public class TrackingFileSystemProvider extends FileSystemProvider {
 
     /** Starts registering the MBeans, once, on a daemon thread. */
     void startRegistration() {
-        if (registering.compareAndSet(false, true)) {
+        if (!registering.get() && registering.compareAndSet(false, true)) {
             registration = VolumeControl.register(roots, server, scheduler);
         }
     }

@@ -30,21 +30,23 @@ final class VolumeControl implements VolumeMXBean {
      *
      * Ownership of the timed freeze. The bean holds at most one nesting level of the volume's
      * freeze (held). Every change of what it holds - a freeze, a renewal, a thaw, the self-thaw -
-     * happens under lock and bumps generation; a self-thaw task carries the generation it was armed
-     * for and releases only if the bean still holds that very freeze. So a timer that fires late,
-     * after thaw() and a new freeze(), or after a renewal whose cancel() lost the race with it, does
-     * nothing; and since the bean only ever releases the level it took, neither a thaw() here nor a
-     * deadline undoes a freeze the program made itself (Volume counts nesting, and the bean is one
-     * level of it).
+     * happens under state and bumps generation; a self-thaw task carries the generation it was
+     * armed for and releases only if the bean still holds that very freeze. So a timer that fires
+     * late, after thaw() and a new freeze(), or after a renewal whose cancel() lost the race with it,
+     * does nothing; and since the bean only ever releases the level it took, neither a thaw() here
+     * nor a deadline undoes a freeze the program made itself (Volume counts nesting, and the bean is
+     * one level of it).
      *
      *   held  generation-match   self-thaw task does
-     *   no    -                  nothing (thawed already)
+     *   no    -                  nothing (thawed already, or a freeze still draining)
      *   yes   no                 nothing (renewed or re-frozen: a newer task owns the deadline)
-     *   yes   yes                volume.thaw(), held = false
+     *   yes   yes                held = false, then volume.thaw()
      *
-     * freeze() waits for the drain while holding lock, so concurrent bean calls queue behind it (a
-     * second operator's freeze then renews instead of nesting); thaw() never waits for I/O, and the
-     * timer thread takes lock only to release.
+     * Two locks. freezing serializes freeze() calls, so that two operators' freezes make one level
+     * (the second renews); the volume's drain runs under it but not under state. state guards
+     * held/generation/timer/deadline and is held only briefly, never across I/O or a wait: the shared
+     * timer thread (every bean's deadlines) takes only state, so one volume's long drain cannot delay
+     * another volume's self-thaw. volume.thaw() never waits, and is called after state is released.
      *
      * The timer is a Scheduler: tests pass one they fire by hand; the default is one daemon thread
      * shared by every bean, made on the first timed freeze.
@@ -61,11 +63,14 @@ final class VolumeControl implements VolumeMXBean {
     private final Scheduler scheduler;
     private final Clock clock;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private boolean held;                 // guarded by lock
-    private long generation;              // guarded by lock
-    private Runnable cancelTimer;         // guarded by lock
-    private Instant deadline;             // guarded by lock
+    /** Serializes freeze() calls (held across the volume's drain). */
+    private final ReentrantLock freezing = new ReentrantLock();
+    /** Guards the fields below; held briefly, never across I/O. */
+    private final Object state = new Object();
+    private boolean held;                 // guarded by state
+    private long generation;              // guarded by state
+    private Runnable cancelTimer;         // guarded by state
+    private Instant deadline;             // guarded by state
 
     VolumeControl(TrackedRoot root, Scheduler scheduler, Clock clock) {
         this.root = root;
@@ -147,11 +152,8 @@ final class VolumeControl implements VolumeMXBean {
 
     @Override
     public String getFreezeDeadline() {
-        lock.lock();
-        try {
+        synchronized (state) {
             return deadline == null ? "" : deadline.toString();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -174,26 +176,36 @@ final class VolumeControl implements VolumeMXBean {
             throw new IllegalArgumentException("freeze(" + seconds + "): the deadline must be more than 0 seconds");
         }
         Volume v = volume("freeze(" + seconds + ")");
-        lock.lock();
+        freezing.lock();
         try {
-            if (!held) {
-                try {
-                    v.freeze();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw interrupted("freeze(" + seconds + ")");
-                } catch (IOException | RuntimeException e) {
-                    throw remote(e);
+            boolean renew;
+            synchronized (state) {
+                renew = held;
+                if (renew) {
+                    arm(seconds);
                 }
-                held = true;
             }
-            arm(seconds);
+            if (renew) {
+                return;
+            }
+            try {
+                v.freeze();                     // drains: not under state (see the notes)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw interrupted("freeze(" + seconds + ")");
+            } catch (IOException | RuntimeException e) {
+                throw remote(e);
+            }
+            synchronized (state) {
+                held = true;
+                arm(seconds);
+            }
         } finally {
-            lock.unlock();
+            freezing.unlock();
         }
     }
 
-    /** (Re)arms the self-thaw {@code seconds} from now, for a new generation. Under lock. */
+    /** (Re)arms the self-thaw {@code seconds} from now, for a new generation. Under state. */
     private void arm(long seconds) {
         if (cancelTimer != null) {
             cancelTimer.run();
@@ -205,33 +217,30 @@ final class VolumeControl implements VolumeMXBean {
 
     @Override
     public void thaw() {
-        lock.lock();
-        try {
+        synchronized (state) {
             if (!held) {
                 Volume v = root.openedVolume();
                 throw new IllegalStateException("volume " + root + " holds no freeze made through JMX"
                         + (v != null && v.isFrozen() ? " (the program itself froze it)" : ""));
             }
-            release();
-        } finally {
-            lock.unlock();
+            disown();
         }
+        thawVolume();
     }
 
     /** The deadline of generation {@code armed}: see the table in the notes. */
     void selfThaw(long armed) {
-        lock.lock();
-        try {
-            if (held && generation == armed) {
-                release();
+        synchronized (state) {
+            if (!held || generation != armed) {
+                return;
             }
-        } finally {
-            lock.unlock();
+            disown();
         }
+        thawVolume();
     }
 
-    /** Gives back the bean's level of the freeze. Under lock. */
-    private void release() {
+    /** Gives up the bean's level of the freeze (the caller then thaws the volume). Under state. */
+    private void disown() {
         held = false;
         generation++;
         deadline = null;
@@ -239,9 +248,12 @@ final class VolumeControl implements VolumeMXBean {
             cancelTimer.run();
             cancelTimer = null;
         }
-        Volume v = root.openedVolume();
+    }
+
+    /** Thaws the bean's level; never waits. Not under state. */
+    private void thawVolume() {
         try {
-            v.thaw();
+            root.openedVolume().thaw();
         } catch (RuntimeException e) {
             throw new IllegalStateException("volume " + root + ": " + e.getMessage());
         }

@@ -9,7 +9,11 @@ import java.net.URI;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -188,6 +192,43 @@ class VolumeMXBeanTest {
         assertTrue(volume.isFrozen());
         volume.thaw();
         assertFalse(bean.isFrozen());
+    }
+
+    /**
+     * The shared timer thread never waits for a bean's drain: a stale deadline (and an attribute
+     * read) returns while a freeze of the same bean waits for a write in flight. When the bean held
+     * one lock across the drain, the timer thread waited there, holding up every volume's deadline.
+     */
+    @Test
+    void aDeadlineOrAnAttributeDoesNotWaitForAFreezeThatDrains() throws Exception {
+        VolumeMXBean bean = firstWriteAndBean();
+        bean.freeze(30);
+        Armed stale = timer.last();
+        bean.thaw();
+
+        // An async write through a plain path, held in flight: the freeze drains it.
+        Files.write(fs.getPath(rootDir.toString(), "slow"), new byte[1]);
+        HeldBackExecutor completions = new HeldBackExecutor();
+        try (AsynchronousFileChannel ch = AsynchronousFileChannel.open(fs.getPath(rootDir.toString(), "slow"),
+                Set.of(StandardOpenOption.WRITE), completions)) {
+            java.util.concurrent.Future<Integer> write = ch.write(ByteBuffer.wrap(new byte[] {1}), 0);
+            completions.awaitHeld(1);
+            VolumeTesting.Waiting freezer = parkedOn("freezer", () -> bean.freeze(30));
+            try {
+                assertFalse(freezer.result().isDone(), "the freeze drains the write in flight");
+                Thread[] started = new Thread[1];
+                get(VolumeTesting.onThread("timer", () -> {
+                    stale.fire();
+                    return bean.getFreezeDeadline();
+                }, started));
+            } finally {
+                completions.releaseAllAndJoin();
+            }
+            assertEquals(1, get(write));
+            get(freezer.result());
+        }
+        assertTrue(bean.isFrozen());
+        bean.thaw();
     }
 
     @Test
