@@ -95,7 +95,7 @@ import javax.management.MBeanServer;
  * @see Volume
  * @since 0.1.0
  */
-public class TrackingFileSystemProvider extends FileSystemProvider {
+public final class TrackingFileSystemProvider extends FileSystemProvider {
 
     /*
      * Implementation notes.

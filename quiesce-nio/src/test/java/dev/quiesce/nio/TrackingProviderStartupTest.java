@@ -85,6 +85,20 @@ class TrackingProviderStartupTest {
         }
     }
 
+    /** A relative root stops the program at its first use of the file system, naming the root. */
+    @Test
+    void aBadRootStopsTheJvmWithItsName() throws Exception {
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        try (ChildJvm child = ChildJvm.start(Path.of(System.getProperty("java.home")), jar, "relative/root",
+                List.of(), StartupProbe.class, outside.toString(), outside.toString())) {
+            int rc = child.finish();
+            String out = child.transcript();
+            assertTrue(rc != 0, "the program did not run untracked:\n" + out);
+            assertTrue(out.contains("dev.quiesce.nio.volumes: root relative/root is not an absolute path"), out);
+            assertFalse(out.contains("provider "), "main never ran:\n" + out);
+        }
+    }
+
     /**
      * The classes the JVM's first use of the default file system runs (the constructor, paths,
      * reads) contain no {@code invokedynamic}: lambdas and string concatenation would bootstrap
