@@ -7,6 +7,8 @@
  */
 module dev.quiesce.nio {
     requires transitive dev.quiesce;
+    // JMX only: the MBeans of TrackingFileSystemProvider's volumes (VolumeControl).
+    requires java.management;
 
     exports dev.quiesce.nio;
 }
