@@ -150,6 +150,72 @@ final class VolumeControl implements VolumeMXBean {
         return v != null && v.isFrozen();
     }
 
+    /** The open volume's figures, or null before it opens (every figure is then 0). */
+    private VolumeStats stats() {
+        Volume v = root.openedVolume();
+        return v != null ? v.stats() : null;
+    }
+
+    @Override
+    public long getModificationsStarted() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.modificationsStarted();
+    }
+
+    @Override
+    public long getModificationsInFlight() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.modificationsInFlight();
+    }
+
+    @Override
+    public long getWaits() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.waits();
+    }
+
+    @Override
+    public long getFreezes() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.freezes();
+    }
+
+    @Override
+    public long getSyncs() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.syncs();
+    }
+
+    @Override
+    public double getLastSyncSeconds() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.lastSync().toNanos() / 1e9;
+    }
+
+    @Override
+    public double getLongestSyncSeconds() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.longestSync().toNanos() / 1e9;
+    }
+
+    @Override
+    public int getDirtyFiles() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.dirtyFiles();
+    }
+
+    @Override
+    public int getOpenChannels() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.openChannels();
+    }
+
+    @Override
+    public long getListenerFailures() {
+        VolumeStats s = stats();
+        return s == null ? 0 : s.listenerFailures();
+    }
+
     @Override
     public String getFreezeDeadline() {
         synchronized (state) {

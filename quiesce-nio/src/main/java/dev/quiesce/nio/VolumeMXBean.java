@@ -71,6 +71,86 @@ public interface VolumeMXBean {
     String getFreezeDeadline();
 
     /**
+     * Returns how many modifications started under the root since the volume opened ({@link
+     * VolumeStats#modificationsStarted()}); 0 while the volume is not open.
+     *
+     * @return the figure
+     */
+    long getModificationsStarted();
+
+    /**
+     * Returns how many modifications started and not yet ended ({@link
+     * VolumeStats#modificationsInFlight()}); 0 while the volume is not open.
+     *
+     * @return the figure
+     */
+    long getModificationsInFlight();
+
+    /**
+     * Returns how many times a modification waited for a thaw or a truncation ({@link
+     * VolumeStats#waits()}); 0 while the volume is not open.
+     *
+     * @return the figure
+     */
+    long getWaits();
+
+    /**
+     * Returns how many times the volume was frozen, by this bean or the program ({@link
+     * VolumeStats#freezes()}); 0 while the volume is not open.
+     *
+     * @return the figure
+     */
+    long getFreezes();
+
+    /**
+     * Returns how many {@code syncFs()} calls returned normally ({@link VolumeStats#syncs()}); 0 while
+     * the volume is not open.
+     *
+     * @return the figure
+     */
+    long getSyncs();
+
+    /**
+     * Returns how long the last {@code syncFs()} took, in seconds ({@link VolumeStats#lastSync()}); 0
+     * while the volume is not open.
+     *
+     * @return the figure
+     */
+    double getLastSyncSeconds();
+
+    /**
+     * Returns the longest {@code syncFs()}, in seconds ({@link VolumeStats#longestSync()}); 0 while
+     * the volume is not open.
+     *
+     * @return the figure
+     */
+    double getLongestSyncSeconds();
+
+    /**
+     * Returns how many files were written since they were last forced ({@link
+     * VolumeStats#dirtyFiles()}); 0 while the volume is not open.
+     *
+     * @return the figure
+     */
+    int getDirtyFiles();
+
+    /**
+     * Returns how many channels are open through the volume ({@link VolumeStats#openChannels()}); 0
+     * while the volume is not open.
+     *
+     * @return the figure
+     */
+    int getOpenChannels();
+
+    /**
+     * Returns how many times a listener threw ({@link VolumeStats#listenerFailures()}); 0 while the
+     * volume is not open.
+     *
+     * @return the figure
+     */
+    long getListenerFailures();
+
+    /**
      * Waits for the modifications under the root that are in flight, then forces what was written
      * since the last sync: {@link Volume#syncFs()}.
      *
