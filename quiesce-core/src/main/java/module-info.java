@@ -7,7 +7,8 @@
  * classes and is not part of the API.
  */
 module dev.quiesce {
-    requires jdk.jfr;
+    // Optional: a jlink image without jdk.jfr runs the library with no JFR events (see Events).
+    requires static jdk.jfr;
 
     exports dev.quiesce;
     exports dev.quiesce.validate;
