@@ -1703,6 +1703,11 @@ public final class RwSemaphore {
         return new Dump(toString(), summary, waiting, futures, Dump.holdersOf(this));
     }
 
+    /** Shared permits held, as stats() counts them, without the queue lock: for class aggregates. */
+    long sharedHoldersQuick() {
+        return (state & READERS) + cellSum(aux);
+    }
+
     /**
      * A snapshot of a {@link RwSemaphore}'s figures, from {@link RwSemaphore#stats()}.
      *

@@ -1,13 +1,18 @@
 package dev.quiesce.internal;
 
 import dev.quiesce.Report;
+import dev.quiesce.RwSemaphore;
+import dev.quiesce.Srcu;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Period;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
 
 /**
  * JDK Flight Recorder events of the primitives and the validator, readable in JDK Mission Control
@@ -86,6 +91,65 @@ public final class Events {
         return recorderInitialized() && Emit.dump(source, text);
     }
 
+    /**
+     * Installs the one periodic hook of {@code dev.quiesce.Stats}; does nothing without
+     * {@code jdk.jfr}. Loads the recorder's classes: call it once, when the first primitive is
+     * registered for export.
+     *
+     * @param hook what to run at each period while a recording enables {@code dev.quiesce.Stats}
+     */
+    public static void installStatsHook(Runnable hook) {
+        if (AVAILABLE) {
+            Emit.installStatsHook(hook);
+        }
+    }
+
+    /**
+     * From the periodic hook: the summary event.
+     *
+     * @param registrations live per-instance registrations
+     * @param classes       lock classes with members
+     */
+    public static void statsSummary(int registrations, int classes) {
+        Emit.statsSummary(registrations, classes);
+    }
+
+    /**
+     * From the periodic hook: one domain's figures.
+     *
+     * @param id the registration's id
+     * @param st the figures
+     */
+    public static void srcuStats(long id, Srcu.Stats st) {
+        Emit.srcuStats(id, st);
+    }
+
+    /**
+     * From the periodic hook: one semaphore's figures.
+     *
+     * @param id the registration's id
+     * @param st the figures
+     */
+    public static void rwSemaphoreStats(long id, RwSemaphore.Stats st) {
+        Emit.rwSemaphoreStats(id, st);
+    }
+
+    /**
+     * From the periodic hook: one lock class's aggregate.
+     *
+     * @param id        the aggregate's id
+     * @param srcu      whether it aggregates domains (else semaphores)
+     * @param lockClass the class's name
+     * @param instances reachable members
+     * @param open      sections open or shared permits held
+     * @param waiting   domains in a grace period or semaphores with a writer queued
+     * @param killed    semaphores killed
+     */
+    public static void classStats(long id, boolean srcu, String lockClass, long instances, long open,
+                                  long waiting, long killed) {
+        Emit.classStats(id, srcu, lockClass, instances, open, waiting, killed);
+    }
+
     /** Where events are made: loaded only once a recorder exists, so jdk.jfr is there. */
     private static final class Emit {
 
@@ -109,6 +173,62 @@ public final class Events {
                 e.kind = r.kind().name();
                 e.source = r.source();
                 e.message = r.message();
+                e.commit();
+            }
+        }
+
+        static void installStatsHook(Runnable hook) {
+            FlightRecorder.addPeriodicEvent(StatsEvent.class, hook);
+        }
+
+        static void statsSummary(int registrations, int classes) {
+            StatsEvent e = new StatsEvent();
+            e.registrations = registrations;
+            e.lockClasses = classes;
+            e.commit();
+        }
+
+        static void srcuStats(long id, Srcu.Stats st) {
+            SrcuStatsEvent e = new SrcuStatsEvent();
+            if (e.shouldCommit()) {
+                e.id = id;
+                e.name = st.name();
+                e.gracePeriodsCompleted = st.gracePeriodsCompleted();
+                e.gracePeriodInProgress = st.gracePeriodInProgress();
+                e.lastGracePeriod = st.lastGracePeriodNanos();
+                e.longestGracePeriod = st.longestGracePeriodNanos();
+                e.sectionsOpen = st.sectionsOpen();
+                e.callbacksQueued = st.callbacksQueued();
+                e.callbacksRun = st.callbacksRun();
+                e.commit();
+            }
+        }
+
+        static void rwSemaphoreStats(long id, RwSemaphore.Stats st) {
+            RwSemaphoreStatsEvent e = new RwSemaphoreStatsEvent();
+            if (e.shouldCommit()) {
+                e.id = id;
+                e.name = st.name();
+                e.sharedHolders = st.sharedHolders();
+                e.exclusiveHeld = st.exclusiveHeld();
+                e.waitingWriters = st.waitingWriters();
+                e.waitingReaders = st.waitingReaders();
+                e.killed = st.killed();
+                e.dead = st.dead();
+                e.commit();
+            }
+        }
+
+        static void classStats(long id, boolean srcu, String lockClass, long instances, long open,
+                               long waiting, long killed) {
+            ClassStatsEvent e = srcu ? new SrcuClassStatsEvent() : new RwSemaphoreClassStatsEvent();
+            if (e.shouldCommit()) {
+                e.id = id;
+                e.lockClass = lockClass;
+                e.instances = instances;
+                e.open = open;
+                e.waiting = waiting;
+                e.killed = killed;
                 e.commit();
             }
         }
@@ -179,6 +299,121 @@ public final class Events {
         /** Creates an event; {@code Dump.record()} fills it in. */
         public DumpEvent() {
         }
+    }
+
+    /**
+     * The periodic hook's own event: off unless a recording enables it; while it is enabled, the
+     * figures of every registered primitive are emitted at its period.
+     */
+    @Name("dev.quiesce.Stats")
+    @Label("Quiesce Statistics")
+    @Category("Quiesce")
+    @Description("Enables the periodic figures of the primitives registered with dev.quiesce.Metrics;"
+            + " counts them")
+    @StackTrace(false)
+    @Enabled(false)
+    @Period("1 s")
+    static final class StatsEvent extends Event {
+        @Label("Registrations")
+        int registrations;
+        @Label("Lock Classes")
+        int lockClasses;
+    }
+
+    /** One registered domain's figures, emitted by the periodic hook. */
+    @Name("dev.quiesce.SrcuStats")
+    @Label("Srcu Statistics")
+    @Category("Quiesce")
+    @Description("A registered Srcu domain's figures (Srcu.stats()), at each period of dev.quiesce.Stats")
+    @StackTrace(false)
+    static final class SrcuStatsEvent extends Event {
+        @Label("Id")
+        @Description("The registration's id: unique, unlike the name")
+        long id;
+        @Label("Name")
+        String name;
+        @Label("Grace Periods Completed")
+        long gracePeriodsCompleted;
+        @Label("Grace Period In Progress")
+        boolean gracePeriodInProgress;
+        @Label("Last Grace Period")
+        @Timespan(Timespan.NANOSECONDS)
+        long lastGracePeriod;
+        @Label("Longest Grace Period")
+        @Timespan(Timespan.NANOSECONDS)
+        long longestGracePeriod;
+        @Label("Sections Open")
+        @Description("Approximate: a scan racing with readers")
+        long sectionsOpen;
+        @Label("Callbacks Queued")
+        long callbacksQueued;
+        @Label("Callbacks Run")
+        long callbacksRun;
+    }
+
+    /** One registered semaphore's figures, emitted by the periodic hook. */
+    @Name("dev.quiesce.RwSemaphoreStats")
+    @Label("RwSemaphore Statistics")
+    @Category("Quiesce")
+    @Description("A registered RwSemaphore's figures (RwSemaphore.stats()), at each period of dev.quiesce.Stats")
+    @StackTrace(false)
+    static final class RwSemaphoreStatsEvent extends Event {
+        @Label("Id")
+        @Description("The registration's id: unique, unlike the name")
+        long id;
+        @Label("Name")
+        String name;
+        @Label("Shared Holders")
+        @Description("Approximate once inflated: a scan racing with readers")
+        long sharedHolders;
+        @Label("Exclusive Held")
+        boolean exclusiveHeld;
+        @Label("Waiting Writers")
+        int waitingWriters;
+        @Label("Waiting Readers")
+        int waitingReaders;
+        @Label("Killed")
+        boolean killed;
+        @Label("Dead")
+        boolean dead;
+    }
+
+    /** Fields of a lock class's aggregate. */
+    abstract static class ClassStatsEvent extends Event {
+        @Label("Id")
+        @Description("The aggregate's id: unique, unlike the class's name")
+        long id;
+        @Label("Lock Class")
+        String lockClass;
+        @Label("Instances")
+        long instances;
+        @Label("Open")
+        @Description("Read sections open (domains) or shared permits held (semaphores), summed")
+        long open;
+        @Label("Waiting")
+        @Description("Domains with a grace period in progress, or semaphores with a writer queued")
+        long waiting;
+        @Label("Killed")
+        @Description("Semaphores killed (killing or dead)")
+        long killed;
+    }
+
+    /** A lock class of domains, aggregated. */
+    @Name("dev.quiesce.SrcuClassStats")
+    @Label("Srcu Lock Class Statistics")
+    @Category("Quiesce")
+    @Description("The figures of the Srcu domains of one lock class, summed, at each period of dev.quiesce.Stats")
+    @StackTrace(false)
+    static final class SrcuClassStatsEvent extends ClassStatsEvent {
+    }
+
+    /** A lock class of semaphores, aggregated. */
+    @Name("dev.quiesce.RwSemaphoreClassStats")
+    @Label("RwSemaphore Lock Class Statistics")
+    @Category("Quiesce")
+    @Description("The figures of the RwSemaphores of one lock class, summed, at each period of dev.quiesce.Stats")
+    @StackTrace(false)
+    static final class RwSemaphoreClassStatsEvent extends ClassStatsEvent {
     }
 
     /** Fields shared by the report events. */

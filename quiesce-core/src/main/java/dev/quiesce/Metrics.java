@@ -1,0 +1,411 @@
+package dev.quiesce;
+
+import dev.quiesce.internal.Events;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The primitives whose figures are exported: each registered explicitly, held weakly, and given a
+ * unique {@linkplain Registration#id() id}. Names are labels, not keys: two domains named alike are
+ * two registrations with two ids, and exporters tag every figure with the id so that they do not
+ * collide into one meter.
+ *
+ * <p>Two ways to register:
+ * <ul>
+ * <li>{@link #register(Srcu)}, {@link #register(RwSemaphore)}: one instance, exported with its own
+ *     figures ({@code stats()}) — for a few long-lived instances (a volume's domain, a freeze
+ *     semaphore);
+ * <li>{@link #registerInClass(RwSemaphore, LockClass)}, {@link #registerInClass(Srcu, LockClass)}:
+ *     counted into its lock class's aggregate only ({@link #classes()}), with no figures of its own
+ *     — for the million per-file semaphores, where a meter each would swamp any back end. The
+ *     aggregate is summed over the instances still reachable when it is read.
+ * </ul>
+ * Nothing is exported until registered, and registering keeps nothing alive: an instance that
+ * becomes unreachable leaves its registration dead ({@link Registration#isLive()} false) and then
+ * disappears from {@link #registrations()}.
+ *
+ * <p>JDK Flight Recorder: one periodic hook for every registration, set up at the first
+ * registration where {@code jdk.jfr} is present, off unless a recording enables the event
+ * {@code dev.quiesce.Stats} ({@code Recording.enable("dev.quiesce.Stats")}, or a {@code .jfc}
+ * settings file with {@code <event name="dev.quiesce.Stats"><setting name="enabled">true</setting>}).
+ * At each period (1 s by default) it emits one {@code dev.quiesce.Stats} summary event and one
+ * {@code dev.quiesce.SrcuStats}, {@code dev.quiesce.RwSemaphoreStats} event per live registration
+ * and one {@code dev.quiesce.SrcuClassStats}, {@code dev.quiesce.RwSemaphoreClassStats} event per
+ * lock class, readable with {@code jfr print --categories Quiesce} and in JDK Mission Control.
+ *
+ * <p>Thread-safe. Registration and reading take one lock, never held while a primitive is read
+ * for an instance's figures; readers and updaters of the primitives never touch it.
+ *
+ * @since 0.1.0
+ */
+public final class Metrics {
+
+    /*
+     * Implementation notes. Per-instance registrations live in a WeakHashMap keyed by the
+     * instance (identity: the primitives do not override equals), whose value, the Registration,
+     * refers to the instance only weakly — so the map keeps nothing alive. Per-class members live
+     * in one weak set per lock class, keyed by LockClass identity (LockClass does not override
+     * equals either: two classes named alike stay two). All of it is guarded by LOCK; the figures
+     * are read outside it, from a copy of the members.
+     */
+
+    private static final Object LOCK = new Object();
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Guarded by LOCK. */
+    private static final Map<Object, Registration<?>> INSTANCES = new WeakHashMap<>();
+    /** Guarded by LOCK; insertion order. */
+    private static final Map<LockClass, ClassMembers> CLASSES = new IdentityHashMap<>();
+    /** Guarded by LOCK. */
+    private static boolean hookInstalled;
+    /** Periodic JFR hook runs, for tests. */
+    static final AtomicLong POLLS = new AtomicLong();
+
+    private Metrics() {
+    }
+
+    /**
+     * Registers a domain for export with its own figures. Registering the same domain again
+     * returns its registration.
+     *
+     * @param srcu the domain; held weakly
+     * @return its registration
+     * @throws NullPointerException if {@code srcu} is null
+     */
+    @SuppressWarnings("unchecked")
+    public static Registration<Srcu.Stats> register(Srcu srcu) {
+        Objects.requireNonNull(srcu, "srcu");
+        return (Registration<Srcu.Stats>) register(srcu, Kind.SRCU);
+    }
+
+    /**
+     * Registers a semaphore for export with its own figures. Registering the same semaphore again
+     * returns its registration.
+     *
+     * @param semaphore the semaphore; held weakly
+     * @return its registration
+     * @throws NullPointerException if {@code semaphore} is null
+     */
+    @SuppressWarnings("unchecked")
+    public static Registration<RwSemaphore.Stats> register(RwSemaphore semaphore) {
+        Objects.requireNonNull(semaphore, "semaphore");
+        return (Registration<RwSemaphore.Stats>) register(semaphore, Kind.RW_SEMAPHORE);
+    }
+
+    /**
+     * Counts a semaphore into the aggregate of {@code lockClass} (no figures of its own); adding it
+     * again changes nothing. The set holds it weakly: about one weak map entry per member.
+     *
+     * @param semaphore the semaphore
+     * @param lockClass its class, an identity key (its name is a label)
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code lockClass} aggregates domains
+     */
+    public static void registerInClass(RwSemaphore semaphore, LockClass lockClass) {
+        addMember(Objects.requireNonNull(semaphore, "semaphore"), lockClass, Kind.RW_SEMAPHORE);
+    }
+
+    /**
+     * Counts a domain into the aggregate of {@code lockClass} (no figures of its own); adding it
+     * again changes nothing.
+     *
+     * @param srcu      the domain
+     * @param lockClass its class, an identity key (its name is a label)
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code lockClass} aggregates semaphores
+     */
+    public static void registerInClass(Srcu srcu, LockClass lockClass) {
+        addMember(Objects.requireNonNull(srcu, "srcu"), lockClass, Kind.SRCU);
+    }
+
+    /**
+     * Returns the live per-instance registrations, in the order they were made.
+     *
+     * @return a new list
+     */
+    public static List<Registration<?>> registrations() {
+        List<Registration<?>> list;
+        synchronized (LOCK) {
+            list = new ArrayList<>(INSTANCES.values());
+        }
+        list.removeIf(r -> !r.isLive());
+        list.sort((a, b) -> Long.compare(a.id, b.id));
+        return list;
+    }
+
+    /**
+     * Returns the aggregate of every lock class that has members, in the order the classes were
+     * first used. Each is summed now over its reachable members (see {@link ClassStats}).
+     *
+     * @return a new list
+     */
+    public static List<ClassStats> classes() {
+        List<ClassMembers> all;
+        synchronized (LOCK) {
+            all = new ArrayList<>(CLASSES.values());
+        }
+        List<ClassStats> out = new ArrayList<>(all.size());
+        for (ClassMembers m : all) {
+            out.add(m.stats());
+        }
+        return out;
+    }
+
+    /**
+     * Returns the aggregate of one lock class now, summed over its reachable members.
+     *
+     * @param lockClass the class
+     * @return its aggregate; zero instances if it has no members
+     * @throws NullPointerException if {@code lockClass} is null
+     */
+    public static ClassStats classStats(LockClass lockClass) {
+        Objects.requireNonNull(lockClass, "lockClass");
+        ClassMembers m;
+        synchronized (LOCK) {
+            m = CLASSES.get(lockClass);
+        }
+        return m != null ? m.stats() : new ClassMembers(lockClass, Kind.RW_SEMAPHORE, 0).stats();
+    }
+
+    private static Registration<?> register(Object instance, Kind kind) {
+        Registration<?> r;
+        synchronized (LOCK) {
+            r = INSTANCES.get(instance);
+            if (r == null) {
+                r = new Registration<>(IDS.incrementAndGet(), kind, instance);
+                INSTANCES.put(instance, r);
+            }
+            installHook();
+        }
+        return r;
+    }
+
+    private static void addMember(Object instance, LockClass lockClass, Kind kind) {
+        Objects.requireNonNull(lockClass, "lockClass");
+        synchronized (LOCK) {
+            ClassMembers m = CLASSES.get(lockClass);
+            if (m == null) {
+                m = new ClassMembers(lockClass, kind, IDS.incrementAndGet());
+                CLASSES.put(lockClass, m);
+            } else if (m.kind != kind) {
+                throw new IllegalArgumentException("lock class " + lockClass + " aggregates "
+                        + m.kind.word + "s; a " + kind.word + " cannot join it");
+            }
+            m.members.add(instance);
+            installHook();
+        }
+    }
+
+    /** Guarded by LOCK. */
+    private static void installHook() {
+        if (!hookInstalled) {
+            hookInstalled = true;
+            if (Events.AVAILABLE) {
+                Events.installStatsHook(Metrics::emitEvents);
+            }
+        }
+    }
+
+    /** The periodic hook: runs on the recorder's thread, only while dev.quiesce.Stats is enabled. */
+    private static void emitEvents() {
+        POLLS.incrementAndGet();
+        List<Registration<?>> regs = registrations();
+        List<ClassStats> classes = classes();
+        Events.statsSummary(regs.size(), classes.size());
+        for (Registration<?> r : regs) {
+            Object st = r.stats();
+            if (st instanceof Srcu.Stats) {
+                Events.srcuStats(r.id, (Srcu.Stats) st);
+            } else if (st instanceof RwSemaphore.Stats) {
+                Events.rwSemaphoreStats(r.id, (RwSemaphore.Stats) st);
+            }
+        }
+        for (ClassStats c : classes) {
+            Events.classStats(c.id(), c.kind().equals(Kind.SRCU.word), c.lockClass(), c.instances(),
+                    c.sectionsOrHolders(), c.waiting(), c.killed());
+        }
+    }
+
+    /** What a registration or class holds. */
+    private enum Kind {
+        SRCU("srcu"), RW_SEMAPHORE("rwsemaphore");
+
+        final String word;
+
+        Kind(String word) {
+            this.word = word;
+        }
+    }
+
+    /**
+     * One registered instance: a unique id, and the instance's figures while it is reachable.
+     *
+     * @param <S> the type of its figures, {@link Srcu.Stats} or {@link RwSemaphore.Stats}
+     * @since 0.1.0
+     */
+    public static final class Registration<S> {
+        private final long id;
+        private final Kind kind;
+        private final String name;
+        private final WeakReference<Object> instance;
+
+        Registration(long id, Kind kind, Object instance) {
+            this.id = id;
+            this.kind = kind;
+            this.name = instance instanceof Srcu ? ((Srcu) instance).name() : ((RwSemaphore) instance).name();
+            this.instance = new WeakReference<>(instance);
+        }
+
+        /**
+         * Returns the id, unique in this JVM among registrations and lock-class aggregates — the
+         * key exporters tag figures with.
+         *
+         * @return the id, positive
+         */
+        public long id() {
+            return id;
+        }
+
+        /**
+         * Returns the instance's kind in exporters' words: {@code "srcu"} or {@code "rwsemaphore"}.
+         *
+         * @return the kind
+         */
+        public String kind() {
+            return kind.word;
+        }
+
+        /**
+         * Returns the instance's name, read at registration (a label, not a key).
+         *
+         * @return the name
+         */
+        public String name() {
+            return name;
+        }
+
+        /**
+         * Returns whether the instance is still reachable (and registered).
+         *
+         * @return whether it is live
+         */
+        public boolean isLive() {
+            return instance.get() != null;
+        }
+
+        /**
+         * Returns the instance's figures now (its {@code stats()}), or null once it has been
+         * garbage-collected or unregistered.
+         *
+         * @return its figures, or null
+         */
+        @SuppressWarnings("unchecked")
+        public S stats() {
+            Object o = instance.get();
+            if (o instanceof Srcu) {
+                return (S) ((Srcu) o).stats();
+            }
+            if (o instanceof RwSemaphore) {
+                return (S) ((RwSemaphore) o).stats();
+            }
+            return null;
+        }
+
+        /** Ends the export: the instance's figures are no longer listed or emitted. */
+        public void unregister() {
+            Object o = instance.get();
+            instance.clear();
+            if (o != null) {
+                synchronized (LOCK) {
+                    INSTANCES.remove(o, this);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Registration[" + kind.word + " " + name + ", id " + id + (isLive() ? "]" : ", gone]");
+        }
+    }
+
+    /**
+     * The aggregate of one lock class: sums over its members reachable when it was read, each
+     * member read as its {@code stats()} reads it (approximate while they are in use).
+     *
+     * @param id                the aggregate's id, unique among registrations and aggregates
+     * @param kind              {@code "srcu"} or {@code "rwsemaphore"}
+     * @param lockClass         the class's name (a label; the id is the key)
+     * @param instances         members still reachable
+     * @param sectionsOrHolders read sections open (domains) or shared permits held (semaphores),
+     *                          summed
+     * @param waiting           domains with a grace period in progress, or semaphores with a
+     *                          writer queued
+     * @param killed            semaphores killed (killing or dead); 0 for domains
+     * @since 0.1.0
+     */
+    public record ClassStats(long id, String kind, String lockClass, long instances, long sectionsOrHolders,
+                             long waiting, long killed) {
+
+        /**
+         * Checks the strings.
+         *
+         * @param id                the id
+         * @param kind              the kind
+         * @param lockClass         the class's name
+         * @param instances         reachable members
+         * @param sectionsOrHolders sections or shared holders
+         * @param waiting           members waited for
+         * @param killed            semaphores killed
+         */
+        public ClassStats {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(lockClass, "lockClass");
+        }
+    }
+
+    /** A lock class's weakly held members. */
+    private static final class ClassMembers {
+        final LockClass lockClass;
+        final Kind kind;
+        final long id;
+        /** Guarded by LOCK. */
+        final Set<Object> members = Collections.newSetFromMap(new WeakHashMap<>());
+
+        ClassMembers(LockClass lockClass, Kind kind, long id) {
+            this.lockClass = lockClass;
+            this.kind = kind;
+            this.id = id;
+        }
+
+        ClassStats stats() {
+            List<Object> copy;
+            synchronized (LOCK) {
+                copy = new ArrayList<>(members);
+            }
+            long open = 0;
+            long waiting = 0;
+            long killed = 0;
+            for (Object o : copy) {
+                if (o instanceof Srcu) {
+                    Srcu.Stats st = ((Srcu) o).stats();
+                    open += st.sectionsOpen();
+                    waiting += st.gracePeriodInProgress() ? 1 : 0;
+                } else {
+                    RwSemaphore s = (RwSemaphore) o;
+                    open += s.sharedHoldersQuick();
+                    waiting += s.isWriterWaiting() ? 1 : 0;
+                    killed += s.isKilled() ? 1 : 0;
+                }
+            }
+            return new ClassStats(id, kind.word, lockClass.toString(), copy.size(), open, waiting, killed);
+        }
+    }
+}
