@@ -160,7 +160,8 @@ public final class Metrics {
     }
 
     /**
-     * Returns the aggregate of one lock class now, summed over its reachable members.
+     * Returns the aggregate of one lock class now, summed over its reachable members. The class's
+     * {@linkplain ClassStats#id() id} is fixed at its first use, here or at its first member.
      *
      * @param lockClass the class
      * @return its aggregate; zero instances if it has no members
@@ -168,11 +169,14 @@ public final class Metrics {
      */
     public static ClassStats classStats(LockClass lockClass) {
         Objects.requireNonNull(lockClass, "lockClass");
-        ClassMembers m;
+        return members(lockClass).stats();
+    }
+
+    /** The members of a class, created (with no kind yet) on first use: its id is fixed from then on. */
+    private static ClassMembers members(LockClass lockClass) {
         synchronized (LOCK) {
-            m = CLASSES.get(lockClass);
+            return CLASSES.computeIfAbsent(lockClass, c -> new ClassMembers(c, IDS.incrementAndGet()));
         }
-        return m != null ? m.stats() : new ClassMembers(lockClass, Kind.RW_SEMAPHORE, 0).stats();
     }
 
     private static Registration<?> register(Object instance, Kind kind) {
@@ -191,10 +195,9 @@ public final class Metrics {
     private static void addMember(Object instance, LockClass lockClass, Kind kind) {
         Objects.requireNonNull(lockClass, "lockClass");
         synchronized (LOCK) {
-            ClassMembers m = CLASSES.get(lockClass);
-            if (m == null) {
-                m = new ClassMembers(lockClass, kind, IDS.incrementAndGet());
-                CLASSES.put(lockClass, m);
+            ClassMembers m = members(lockClass);
+            if (m.kind == null) {
+                m.kind = kind;
             } else if (m.kind != kind) {
                 throw new IllegalArgumentException("lock class " + lockClass + " aggregates "
                         + m.kind.word + "s; a " + kind.word + " cannot join it");
@@ -229,6 +232,9 @@ public final class Metrics {
             }
         }
         for (ClassStats c : classes) {
+            if (c.instances() == 0 && c.kind().equals("none")) {
+                continue;                                  // asked about, never joined
+            }
             Events.classStats(c.id(), c.kind().equals(Kind.SRCU.word), c.lockClass(), c.instances(),
                     c.sectionsOrHolders(), c.waiting(), c.killed());
         }
@@ -341,7 +347,8 @@ public final class Metrics {
      * member read as its {@code stats()} reads it (approximate while they are in use).
      *
      * @param id                the aggregate's id, unique among registrations and aggregates
-     * @param kind              {@code "srcu"} or {@code "rwsemaphore"}
+     * @param kind              {@code "srcu"} or {@code "rwsemaphore"}; {@code "none"} before the
+     *                          first member joins
      * @param lockClass         the class's name (a label; the id is the key)
      * @param instances         members still reachable
      * @param sectionsOrHolders read sections open (domains) or shared permits held (semaphores),
@@ -374,21 +381,23 @@ public final class Metrics {
     /** A lock class's weakly held members. */
     private static final class ClassMembers {
         final LockClass lockClass;
-        final Kind kind;
         final long id;
+        /** Guarded by LOCK; null until the first member joins. */
+        Kind kind;
         /** Guarded by LOCK. */
         final Set<Object> members = Collections.newSetFromMap(new WeakHashMap<>());
 
-        ClassMembers(LockClass lockClass, Kind kind, long id) {
+        ClassMembers(LockClass lockClass, long id) {
             this.lockClass = lockClass;
-            this.kind = kind;
             this.id = id;
         }
 
         ClassStats stats() {
             List<Object> copy;
+            Kind k;
             synchronized (LOCK) {
                 copy = new ArrayList<>(members);
+                k = kind;
             }
             long open = 0;
             long waiting = 0;
@@ -405,7 +414,8 @@ public final class Metrics {
                     killed += s.isKilled() ? 1 : 0;
                 }
             }
-            return new ClassStats(id, kind.word, lockClass.toString(), copy.size(), open, waiting, killed);
+            return new ClassStats(id, k == null ? "none" : k.word, lockClass.toString(), copy.size(), open,
+                    waiting, killed);
         }
     }
 }

@@ -5,6 +5,7 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,7 @@ class MetricsTest {
             return last.get() == null;
         });
         assertEquals(99, Metrics.classStats(files).instances());
+        Reference.reachabilityFence(sems);                 // the 99 others reachable until here
     }
 
     @Test
