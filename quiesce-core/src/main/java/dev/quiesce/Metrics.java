@@ -4,12 +4,10 @@ import dev.quiesce.internal.Events;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,18 +50,28 @@ public final class Metrics {
     /*
      * Implementation notes. Per-instance registrations live in a WeakHashMap keyed by the
      * instance (identity: the primitives do not override equals), whose value, the Registration,
-     * refers to the instance only weakly — so the map keeps nothing alive. Per-class members live
-     * in one weak set per lock class, keyed by LockClass identity (LockClass does not override
-     * equals either: two classes named alike stay two). All of it is guarded by LOCK; the figures
-     * are read outside it, from a copy of the members.
+     * refers to the instance only weakly — so the map keeps nothing alive. Both maps are guarded
+     * by LOCK; an instance's figures are read outside it.
+     *
+     * Lock classes are keyed by LockClass identity (LockClass does not override equals: two
+     * classes named alike stay two). A class's members are a "weak bag" built for the million
+     * per-file semaphores: an array of weak references, appended to under the class's own
+     * monitor, published with its fill count in one immutable Slots object, so that a scan reads
+     * one Slots and walks slots[0, size) with no lock while registrations go on (an append writes
+     * beyond the size the scan read, or into a new array). A full array is replaced by a compacted
+     * copy (dead references dropped), doubled if more than half of it is live; the old array is
+     * never written again, so a scan that holds it sees a consistent prefix. No hash map per
+     * member: one WeakReference each.
      */
 
     private static final Object LOCK = new Object();
     private static final AtomicLong IDS = new AtomicLong();
     /** Guarded by LOCK. */
     private static final Map<Object, Registration<?>> INSTANCES = new WeakHashMap<>();
-    /** Guarded by LOCK; insertion order. */
+    /** Guarded by LOCK. */
     private static final Map<LockClass, ClassMembers> CLASSES = new IdentityHashMap<>();
+    /** Guarded by LOCK; the classes in the order of first use. */
+    private static final List<ClassMembers> CLASS_ORDER = new ArrayList<>();
     /** Guarded by LOCK. */
     private static boolean hookInstalled;
     /** Periodic JFR hook runs, for tests. */
@@ -101,8 +109,9 @@ public final class Metrics {
     }
 
     /**
-     * Counts a semaphore into the aggregate of {@code lockClass} (no figures of its own); adding it
-     * again changes nothing. The set holds it weakly: about one weak map entry per member.
+     * Counts a semaphore into the aggregate of {@code lockClass} (no figures of its own). Add each
+     * semaphore once, when it is made: one added twice counts twice. Held weakly, at the cost of
+     * one {@code WeakReference} per member.
      *
      * @param semaphore the semaphore
      * @param lockClass its class, an identity key (its name is a label)
@@ -114,8 +123,8 @@ public final class Metrics {
     }
 
     /**
-     * Counts a domain into the aggregate of {@code lockClass} (no figures of its own); adding it
-     * again changes nothing.
+     * Counts a domain into the aggregate of {@code lockClass} (no figures of its own). Add each
+     * domain once: one added twice counts twice.
      *
      * @param srcu      the domain
      * @param lockClass its class, an identity key (its name is a label)
@@ -150,7 +159,7 @@ public final class Metrics {
     public static List<ClassStats> classes() {
         List<ClassMembers> all;
         synchronized (LOCK) {
-            all = new ArrayList<>(CLASSES.values());
+            all = new ArrayList<>(CLASS_ORDER);
         }
         List<ClassStats> out = new ArrayList<>(all.size());
         for (ClassMembers m : all) {
@@ -175,7 +184,13 @@ public final class Metrics {
     /** The members of a class, created (with no kind yet) on first use: its id is fixed from then on. */
     private static ClassMembers members(LockClass lockClass) {
         synchronized (LOCK) {
-            return CLASSES.computeIfAbsent(lockClass, c -> new ClassMembers(c, IDS.incrementAndGet()));
+            ClassMembers m = CLASSES.get(lockClass);
+            if (m == null) {
+                m = new ClassMembers(lockClass, IDS.incrementAndGet());
+                CLASSES.put(lockClass, m);
+                CLASS_ORDER.add(m);
+            }
+            return m;
         }
     }
 
@@ -194,17 +209,18 @@ public final class Metrics {
 
     private static void addMember(Object instance, LockClass lockClass, Kind kind) {
         Objects.requireNonNull(lockClass, "lockClass");
+        ClassMembers m;
         synchronized (LOCK) {
-            ClassMembers m = members(lockClass);
+            m = members(lockClass);
             if (m.kind == null) {
                 m.kind = kind;
             } else if (m.kind != kind) {
                 throw new IllegalArgumentException("lock class " + lockClass + " aggregates "
                         + m.kind.word + "s; a " + kind.word + " cannot join it");
             }
-            m.members.add(instance);
             installHook();
         }
+        m.add(instance);
     }
 
     /** Guarded by LOCK. */
@@ -378,44 +394,82 @@ public final class Metrics {
         }
     }
 
-    /** A lock class's weakly held members. */
+    /** A lock class's weakly held members: the weak bag of the notes. */
     private static final class ClassMembers {
         final LockClass lockClass;
         final long id;
         /** Guarded by LOCK; null until the first member joins. */
         Kind kind;
-        /** Guarded by LOCK. */
-        final Set<Object> members = Collections.newSetFromMap(new WeakHashMap<>());
+        /** Written under this object's monitor; read by scans without it. */
+        private volatile Slots slots = new Slots(new WeakReference<?>[16], 0);
 
         ClassMembers(LockClass lockClass, long id) {
             this.lockClass = lockClass;
             this.id = id;
         }
 
+        synchronized void add(Object instance) {
+            Slots s = slots;
+            WeakReference<?>[] a = s.refs;
+            int n = s.size;
+            if (n == a.length) {                           // full: compact into a new array
+                int live = 0;
+                for (WeakReference<?> r : a) {
+                    if (r.get() != null) {
+                        live++;
+                    }
+                }
+                WeakReference<?>[] b = new WeakReference<?>[live * 2 >= a.length ? a.length * 2 : a.length];
+                n = 0;
+                for (WeakReference<?> r : a) {
+                    if (r.get() != null) {
+                        b[n++] = r;
+                    }
+                }
+                a = b;
+            }
+            a[n] = new WeakReference<>(instance);
+            slots = new Slots(a, n + 1);                   // volatile: publishes a[n] with the size
+        }
+
         ClassStats stats() {
-            List<Object> copy;
+            Slots s = slots;
             Kind k;
             synchronized (LOCK) {
-                copy = new ArrayList<>(members);
                 k = kind;
             }
+            long instances = 0;
             long open = 0;
             long waiting = 0;
             long killed = 0;
-            for (Object o : copy) {
-                if (o instanceof Srcu) {
+            for (int i = 0; i < s.size; i++) {
+                Object o = s.refs[i].get();
+                if (o instanceof RwSemaphore) {
+                    RwSemaphore sem = (RwSemaphore) o;
+                    instances++;
+                    open += sem.sharedHoldersQuick();
+                    waiting += sem.isWriterWaiting() ? 1 : 0;
+                    killed += sem.isKilled() ? 1 : 0;
+                } else if (o instanceof Srcu) {
                     Srcu.Stats st = ((Srcu) o).stats();
+                    instances++;
                     open += st.sectionsOpen();
                     waiting += st.gracePeriodInProgress() ? 1 : 0;
-                } else {
-                    RwSemaphore s = (RwSemaphore) o;
-                    open += s.sharedHoldersQuick();
-                    waiting += s.isWriterWaiting() ? 1 : 0;
-                    killed += s.isKilled() ? 1 : 0;
                 }
             }
-            return new ClassStats(id, k == null ? "none" : k.word, lockClass.toString(), copy.size(), open,
+            return new ClassStats(id, k == null ? "none" : k.word, lockClass.toString(), instances, open,
                     waiting, killed);
+        }
+    }
+
+    /** A members array and how much of it is filled; immutable once published. */
+    private static final class Slots {
+        final WeakReference<?>[] refs;
+        final int size;
+
+        Slots(WeakReference<?>[] refs, int size) {
+            this.refs = refs;
+            this.size = size;
         }
     }
 }

@@ -191,6 +191,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * task on the callback executor, and completes async futures by tasks on that executor.
      * barrier() waits until the count of callbacks run reaches the count queued before it; as
      * callbacks run in queue order, that count covers every callback queued before the barrier.
+     *
+     * Figures (stats(), dump()). Only the updater side writes them: the driver records the last
+     * and the longest grace period (lastGpNanos, longestGpNanos; one clock read at the start and
+     * one at the completion of a grace period) and the callback counters already exist. Sections
+     * open is imbalance() over both indexes — the scan the driver makes, reads only, so readers'
+     * cells are read (their lines go shared for a moment) and never written. dump() finds the
+     * threads waiting on gpDone and callbacksDone through WaitLock, taking each lock briefly.
      */
 
     /** A cookie that is always complete. */

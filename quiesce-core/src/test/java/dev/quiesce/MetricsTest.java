@@ -71,7 +71,6 @@ class MetricsTest {
             sems[i] = RwSemaphore.create("file-" + i);
             Metrics.registerInClass(sems[i], files);
         }
-        Metrics.registerInClass(sems[0], files);               // again: no change
         Metrics.registerInClass(RwSemaphore.create("other"), otherFiles);
         Permit p1 = sems[1].acquireShared();
         Permit p2 = sems[2].acquireShared();
