@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * becomes unreachable leaves its registration dead ({@link Registration#isLive()} false) and then
  * disappears from {@link #registrations()}.
  *
- * <p>JDK Flight Recorder: one periodic hook for every registration, set up at the first
- * registration where {@code jdk.jfr} is present, off unless a recording enables the event
+ * <p>JDK Flight Recorder: one periodic hook for every registration, installed when the recorder is
+ * first initialised after the first registration (the registration itself only adds a recorder
+ * listener, about twenty {@code jdk.jfr} classes), off unless a recording enables the event
  * {@code dev.quiesce.Stats} ({@code Recording.enable("dev.quiesce.Stats")}, or a {@code .jfc}
  * settings file with {@code <event name="dev.quiesce.Stats"><setting name="enabled">true</setting>}).
  * At each period (1 s by default) it emits one {@code dev.quiesce.Stats} summary event and one
