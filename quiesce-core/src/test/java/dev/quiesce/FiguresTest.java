@@ -73,6 +73,57 @@ class FiguresTest {
         assertTrue(s.stats().closed());
     }
 
+    /**
+     * The consistency the Javadoc promises, under churn: sections held throughout are always
+     * counted, the count is never negative, and callbacks run never exceed callbacks queued in one
+     * record — while two threads begin and end sections and queue callbacks as fast as they can.
+     */
+    @Test
+    void snapshotsRacingWithReadersKeepTheirBounds() throws Exception {
+        Srcu s = Srcu.create("churn");
+        Srcu c = Srcu.create("churn-callbacks");              // no section held: its grace periods complete
+        ReadSection held1 = s.enter();
+        int held2 = s.downRead();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        SrcuTestSupport.Worker readers = start("churn-readers", () -> {
+            while (!stop.get()) {
+                s.readUnlock(s.readLock());
+                s.upRead(s.downRead());
+            }
+        });
+        SrcuTestSupport.Worker callbacks = start("churn-callbacks", () -> {
+            for (int i = 0; !stop.get(); i++) {
+                c.callAfterGracePeriod(() -> { });
+                if (i % 64 == 0) {
+                    c.synchronize();
+                }
+            }
+        });
+        try {
+            long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+            long snapshots = 0;
+            while (System.nanoTime() - end < 0) {
+                Srcu.Stats st = s.stats();
+                assertTrue(st.sectionsOpen() >= 2, st::toString);
+                Srcu.Stats cb = c.stats();
+                assertTrue(cb.callbacksRun() <= cb.callbacksQueued(), cb::toString);
+                snapshots++;
+            }
+            assertTrue(snapshots > 0);
+            assertTrue(c.stats().callbacksRun() > 0, "no callback ran: the check proved nothing");
+        } finally {
+            stop.set(true);
+            readers.joinAndCheck();
+            callbacks.joinAndCheck();
+        }
+        held1.close();
+        s.upRead(held2);
+        assertEquals(0, s.stats().sectionsOpen());
+        c.barrier();
+        Srcu.Stats done = c.stats();
+        assertEquals(done.callbacksQueued(), done.callbacksRun());
+    }
+
     @Test
     void semaphoreCountsHoldersAndQueues() throws Exception {
         RwSemaphore sem = RwSemaphore.create("figures");
