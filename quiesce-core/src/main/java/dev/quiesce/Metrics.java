@@ -170,7 +170,9 @@ public final class Metrics {
     }
 
     /**
-     * Returns the aggregate of one lock class now, summed over its reachable members. The class's
+     * Returns the aggregate of one lock class now, summed over its reachable members: a walk over
+     * every member (a weak reference and the member's state each, no lock held), so its cost grows
+     * with the class — poll it at the usual intervals of seconds. The class's
      * {@linkplain ClassStats#id() id} is fixed at its first use, here or at its first member.
      *
      * @param lockClass the class
