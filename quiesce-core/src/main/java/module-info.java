@@ -8,7 +8,8 @@
  */
 @SuppressWarnings("module")     // the qualified export names dev.quiesce.nio, built after this module
 module dev.quiesce {
-    requires jdk.jfr;
+    // Optional: a jlink image without jdk.jfr runs the library with no JFR events (see Events).
+    requires static jdk.jfr;
 
     exports dev.quiesce;
     exports dev.quiesce.validate;

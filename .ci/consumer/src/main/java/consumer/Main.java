@@ -2,7 +2,9 @@ package consumer;
 
 import dev.quiesce.RwSemaphore;
 import dev.quiesce.Srcu;
+import dev.quiesce.micrometer.SrcuMetrics;
 import dev.quiesce.nio.Volume;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +13,12 @@ import java.nio.file.Path;
 public final class Main {
     public static void main(String[] args) throws Exception {
         Srcu srcu = Srcu.create("consumer");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new SrcuMetrics(srcu).bindTo(registry);
         int token = srcu.downRead();
         srcu.upRead(token);
         srcu.synchronize();
+        double gracePeriods = registry.get("quiesce.srcu.grace.periods").functionCounter().count();
 
         RwSemaphore sem = RwSemaphore.create();
         sem.tryAcquireShared().close();
@@ -27,9 +32,9 @@ public final class Main {
         String back = Files.readString(dir.resolve("f.txt"));
         Files.delete(dir.resolve("f.txt"));
         Files.delete(dir);
-        if (!back.equals("written through a volume") || !sem.isKilled()) {
-            throw new AssertionError("unexpected: " + back);
+        if (!back.equals("written through a volume") || !sem.isKilled() || gracePeriods != 1.0) {
+            throw new AssertionError("unexpected: " + back + ", grace periods " + gracePeriods);
         }
-        System.out.println("consumer: quiesce-core and quiesce-nio from the local repository work");
+        System.out.println("consumer: quiesce-core, quiesce-nio and quiesce-micrometer from the local repository work");
     }
 }

@@ -9,6 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -234,6 +235,10 @@ public final class RwSemaphore {
      * release-mode store to a slot, that the granting path reads (volatile) before the next
      * exclusive acquire returns; DEAD is written after those reads, and kill() returns after
      * reading DEAD.
+     *
+     * Figures (stats(), dump()) add no field (an idle semaphore stays 32 bytes): the holders are
+     * READERS plus cellSum() (reads only), the queues are counted or copied under aux.lock, which
+     * the fast paths never take; a dump takes each queued thread's stack after dropping the lock.
      */
 
     private static final long READERS = 0xFFFF_FFFFL;
@@ -1618,6 +1623,130 @@ public final class RwSemaphore {
                 + this + ")" + (Tracker.ENABLED ? (gate ? "; open accesses:" : "; open permits:") + Tracker.INSTANCE.describeOpen(this)
                                                 : " (run with -Ddev.quiesce.validate=true to see their stacks)"), null);
         Reports.deliver(r, st.handler);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Figures
+
+    /**
+     * Returns this semaphore's figures. Cheap enough to poll every second: it reads the state word,
+     * scans the reader cells if the semaphore has inflated (reads only: no write to a cell or to
+     * the state word), and counts the queues under the semaphore's queue lock, which the fast paths
+     * of acquire and release never take; it allocates the record alone. Adds nothing to an idle
+     * semaphore's footprint.
+     *
+     * <p>Consistency: the word, the cells and the queues are read one after another while permits
+     * come and go, so the record is not a picture of one instant. {@link Stats#sharedHolders()} is
+     * approximate (see there); the queue counts are exact for the moment the lock was held; once
+     * {@link Stats#killed()} or {@link Stats#dead()} is seen true it stays true.
+     *
+     * @return a new snapshot
+     */
+    public Stats stats() {
+        long s = state;
+        long shared = (s & READERS) + cellSum(aux);
+        int readers = 0;
+        int writers = 0;
+        int killers = 0;
+        Aux a = aux;
+        if (a != null) {
+            a.lock.lock();
+            try {
+                readers = a.readers.size();
+                writers = a.writers.size();
+                killers = a.killers.size();
+            } finally {
+                a.lock.unlock();
+            }
+        }
+        return new Stats(name(), shared, (s & EXCLUSIVE) != 0, writers, readers, killers,
+                (s & KILLING) != 0, (state & DEAD) != 0);
+    }
+
+    /**
+     * Returns who holds and who waits for this semaphore: shared permits by count and whether the
+     * exclusive permit is held; each queued reader, queued writer and waiting {@code kill()} with
+     * its thread's stack (async acquires counted, as they have no thread); and, with validation
+     * on, each open permit with its holder and acquisition stack. What to take when a
+     * {@code kill()} or a freeze hangs; not for a hot path (it takes each waiting thread's stack).
+     *
+     * @return a new dump
+     */
+    public Dump dump() {
+        List<Dump.Waiter> waiting = Dump.newList();
+        List<Waiter> queued = new ArrayList<>();
+        Aux a = aux;
+        if (a != null) {
+            a.lock.lock();
+            try {
+                queued.addAll(a.killers);
+                queued.addAll(a.writers);
+                queued.addAll(a.readers);
+            } finally {
+                a.lock.unlock();
+            }
+        }
+        int futures = 0;
+        boolean gate = isRevocableGate();
+        for (Waiter w : queued) {
+            if (w.thread == null) {
+                futures++;
+                continue;
+            }
+            String role = w.kind == Waiter.KILLER ? (gate ? "revoke(), waiting for accesses to close"
+                                                          : "kill(), waiting for permits to be released")
+                        : w.kind == Waiter.WRITER ? "queued for the exclusive permit"
+                        : "queued for a shared permit";
+            Dump.add(waiting, role, w.thread);
+        }
+        Stats st = stats();
+        String summary = st.sharedHolders() + (gate ? " access(es) open" : " shared permit(s) held")
+                + (st.exclusiveHeld() ? ", exclusive permit held" : "")
+                + ", " + st.waitingWriters() + " writer(s) and " + st.waitingReaders() + " reader(s) queued"
+                + (st.dead() ? ", dead" : st.killed() ? ", killing" : "");
+        return new Dump(toString(), summary, waiting, futures, Dump.holdersOf(this));
+    }
+
+    /** Shared permits held, as stats() counts them, without the queue lock: for class aggregates. */
+    long sharedHoldersQuick() {
+        return (state & READERS) + cellSum(aux);
+    }
+
+    /**
+     * A snapshot of a {@link RwSemaphore}'s figures, from {@link RwSemaphore#stats()}.
+     *
+     * @param name           the semaphore's name (a label, not a key)
+     * @param sharedHolders  shared permits held, approximate once the semaphore has inflated: the
+     *                       reader cells are summed one after another while permits come and go, so
+     *                       it is at least the number held throughout the scan and at most the
+     *                       number held at some moment during it; exact for one instant before
+     *                       inflation (one word); a reader backing out of a failed acquire may be
+     *                       counted for a moment
+     * @param exclusiveHeld  whether the exclusive permit was held (or granted to a waiter)
+     * @param waitingWriters acquirers queued for the exclusive permit, threads and futures
+     * @param waitingReaders acquirers queued for a shared permit, threads and futures
+     * @param waitingKillers {@code kill()} calls waiting for the permits to be released
+     * @param killed         whether {@code kill()} has begun (nothing is acquired any more)
+     * @param dead           whether the semaphore is dead: killed, and every permit released
+     */
+    public record Stats(String name, long sharedHolders, boolean exclusiveHeld, int waitingWriters,
+                        int waitingReaders, int waitingKillers, boolean killed, boolean dead) {
+
+        /**
+         * Checks the name.
+         *
+         * @param name           the name
+         * @param sharedHolders  shared permits held (approximate)
+         * @param exclusiveHeld  whether the exclusive permit is held
+         * @param waitingWriters queued writers
+         * @param waitingReaders queued readers
+         * @param waitingKillers waiting killers
+         * @param killed         whether killing has begun
+         * @param dead           whether dead
+         */
+        public Stats {
+            Objects.requireNonNull(name, "name");
+        }
     }
 
     // ------------------------------------------------------------------------------------------

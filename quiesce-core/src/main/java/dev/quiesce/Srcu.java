@@ -3,11 +3,13 @@ package dev.quiesce;
 import dev.quiesce.internal.Events;
 import dev.quiesce.internal.Reports;
 import dev.quiesce.internal.Tracker;
+import dev.quiesce.internal.WaitLock;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.CompletionHandler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -192,6 +193,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * task on the callback executor, and completes async futures by tasks on that executor.
      * barrier() waits until the count of callbacks run reaches the count queued before it; as
      * callbacks run in queue order, that count covers every callback queued before the barrier.
+     *
+     * Figures (stats(), dump()). Only the updater side writes them: the driver records the last
+     * and the longest grace period (lastGpNanos, longestGpNanos; one clock read at the start and
+     * one at the completion of a grace period) and the callback counters already exist. Sections
+     * open is imbalance() over both indexes — the scan the driver makes, reads only, so readers'
+     * cells are read (their lines go shared for a moment) and never written. dump() finds the
+     * threads waiting on gpDone and callbacksDone through WaitLock, taking each lock briefly.
      */
 
     /** A cookie that is always complete. */
@@ -240,13 +248,19 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private volatile long expeditedTarget;
     private volatile Thread driver;
     private volatile int gpWaiters;                // written under gpLock
-    private final ReentrantLock gpLock = new ReentrantLock();
+    private final WaitLock gpLock = new WaitLock();
     private final Condition gpDone = gpLock.newCondition();
     // Touched only by the driver.
     private long gpStartedAt;
     private static final long NOT_WAITED = Long.MIN_VALUE;
-    private Events.GracePeriodEvent gpEvent;
+    /** The grace period's JFR event (an Events.GracePeriodEvent), or null: see Events. */
+    private Object gpEvent;
     private long stallReportedFor = -1;
+    /** When the running grace period started, by the builder's clock. Driver only. */
+    private long gpBeganAt;
+    // Figures for stats(): written by the driver once per grace period, never by readers.
+    private volatile long lastGpNanos;
+    private volatile long longestGpNanos;
     private long misuseReportedFor = -1;
 
     // Worker, callbacks, barrier.
@@ -260,7 +274,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private volatile long callbacksRun;            // written only by the running callback task
     private volatile int runnerScheduled;
     private volatile int barrierWaiters;           // written under barrierLock
-    private final ReentrantLock barrierLock = new ReentrantLock();
+    private final WaitLock barrierLock = new WaitLock();
     private final Condition callbacksDone = barrierLock.newCondition();
 
     private Srcu(Builder b) {
@@ -993,6 +1007,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             switch ((int) s & PHASE_MASK) {
                 case IDLE:
                     gpStartedAt = NOT_WAITED;              // the stall clock starts at the first wait
+                    gpBeganAt = clock.getAsLong();         // for stats(): one clock read per grace period
                     beginEvent();
                     gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
                     break;
@@ -1011,6 +1026,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                         return r;
                     }
                     gpSeq = s + 2;                         // 4k+2 -> 4(k+1): completed
+                    recordDuration(clock.getAsLong() - gpBeganAt);
                     commitEvent(s >>> 2);
                     onGracePeriodCompleted();
                     break;
@@ -1022,26 +1038,22 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private void beginEvent() {
-        if (!Events.recorderInitialized()) {
-            return;
-        }
-        Events.GracePeriodEvent e = new Events.GracePeriodEvent();
-        if (e.isEnabled()) {
-            e.begin();
-            gpEvent = e;
-        }
+        gpEvent = Events.beginGracePeriod();
     }
 
     private void commitEvent(long number) {
-        Events.GracePeriodEvent e = gpEvent;
+        Object e = gpEvent;
         if (e != null) {
             gpEvent = null;
-            e.end();
-            if (e.shouldCommit()) {
-                e.domain = name;
-                e.number = number;
-                e.commit();
-            }
+            Events.endGracePeriod(e, name, number);
+        }
+    }
+
+    /** Driver only: the single writer of both figures. */
+    private void recordDuration(long nanos) {
+        lastGpNanos = nanos;
+        if (nanos > longestGpNanos) {
+            longestGpNanos = nanos;
         }
     }
 
@@ -1345,6 +1357,106 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             }
         } finally {
             barrierLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Figures
+
+    /**
+     * Returns this domain's figures. Cheap enough to poll every second: it reads the domain's
+     * updater-side fields and scans the counter cells (two volatile reads per cell and index, no
+     * write to any cell or to anything readers write), allocating the record alone.
+     *
+     * <p>Consistency: the figures are read one after another while readers and updaters go on, so
+     * the record is not a picture of one instant. Each figure is exact for some moment during the
+     * call, except {@link Stats#sectionsOpen()}, which is approximate (see there); and
+     * {@code callbacksRun <= callbacksQueued} always holds in one record.
+     *
+     * @return a new snapshot
+     */
+    public Stats stats() {
+        long run = callbacksRun;                           // before queued: run <= queued in the record
+        long queued = callbacksQueued.get();
+        long seq = gpSeq;
+        long open = Math.max(0L, imbalance(0)) + Math.max(0L, imbalance(1));
+        return new Stats(name, seq >>> 2, (seq & PHASE_MASK) != IDLE, lastGpNanos, longestGpNanos, open,
+                queued, run, state < 0);
+    }
+
+    /**
+     * Returns who holds and who waits for this domain: open sections by count, the thread driving
+     * a grace period and the threads waiting for one or in {@link #barrier()}, each with its stack,
+     * and, with validation on, each open section with its acquisition stack. For diagnosis — a hung
+     * {@code synchronize()} — not for a hot path: it takes each waiting thread's stack.
+     *
+     * @return a new dump
+     */
+    public Dump dump() {
+        Stats st = stats();
+        List<Dump.Waiter> waiting = Dump.newList();
+        long seq = gpSeq;
+        Thread d = driver;
+        if (d != null) {
+            Dump.add(waiting, "driving grace period " + (seq >>> 2) + " (waiting for read sections to end)", d);
+        }
+        for (Thread t : gpLock.waitingOn(gpDone)) {
+            Dump.add(waiting, "waiting for a grace period", t);
+        }
+        for (Thread t : barrierLock.waitingOn(callbacksDone)) {
+            Dump.add(waiting, "in barrier(), waiting for callbacks to run", t);
+        }
+        String summary = st.sectionsOpen() + " read section(s) open"
+                + (st.gracePeriodInProgress() ? ", grace period " + st.gracePeriodsCompleted() + " in progress"
+                                              : ", no grace period in progress")
+                + ", " + st.gracePeriodsCompleted() + " completed"
+                + ", " + (st.callbacksQueued() - st.callbacksRun()) + " callback(s) pending"
+                + (st.closed() ? ", closed" : "");
+        return new Dump(toString(), summary, waiting, asyncWaiting.get(), Dump.holdersOf(this));
+    }
+
+    /**
+     * A snapshot of an {@link Srcu} domain's figures, from {@link Srcu#stats()}. Counts are
+     * cumulative since the domain was created, so a rate is the difference of two snapshots.
+     *
+     * @param name                  the domain's name (a label, not a key)
+     * @param gracePeriodsCompleted grace periods completed since creation (exact)
+     * @param gracePeriodInProgress whether a grace period had started and not completed
+     * @param lastGracePeriodNanos  the duration of the most recently completed grace period, from
+     *                              its start to its completion, by the domain's clock (the builder's
+     *                              {@code clock}, {@code System.nanoTime} by default); 0 before the
+     *                              first
+     * @param longestGracePeriodNanos the longest such duration since creation; 0 before the first
+     * @param sectionsOpen          read sections open, approximate: the cells are summed one after
+     *                              another while readers go on, so it is at least the number of
+     *                              sections open throughout the scan and at most the number open at
+     *                              some moment during it (a section that began and ended during the
+     *                              scan may count); never negative — an index with more ends than
+     *                              begins (a token released twice, reported as misuse) counts 0
+     * @param callbacksQueued       callbacks queued by {@code callAfterGracePeriod} since creation
+     * @param callbacksRun          callbacks that have run (or thrown) since creation; the difference
+     *                              is the callbacks pending
+     * @param closed                whether the domain is closed
+     */
+    public record Stats(String name, long gracePeriodsCompleted, boolean gracePeriodInProgress,
+                        long lastGracePeriodNanos, long longestGracePeriodNanos, long sectionsOpen,
+                        long callbacksQueued, long callbacksRun, boolean closed) {
+
+        /**
+         * Checks the name.
+         *
+         * @param name                    the domain's name
+         * @param gracePeriodsCompleted   grace periods completed
+         * @param gracePeriodInProgress   whether one is running
+         * @param lastGracePeriodNanos    the last one's duration
+         * @param longestGracePeriodNanos the longest one's duration
+         * @param sectionsOpen            sections open (approximate)
+         * @param callbacksQueued         callbacks queued
+         * @param callbacksRun            callbacks run
+         * @param closed                  whether closed
+         */
+        public Stats {
+            Objects.requireNonNull(name, "name");
         }
     }
 

@@ -6,6 +6,11 @@
  * accesses, then released once), and the handles they share ({@link dev.quiesce.Held}:
  * {@link dev.quiesce.ReadSection}, {@link dev.quiesce.Permit}, {@link dev.quiesce.Access}).
  *
+ * <p>Figures and diagnosis: {@code stats()} on {@code Srcu} and {@code RwSemaphore} (immutable
+ * snapshots, cheap enough to poll), {@code dump()} → {@link dev.quiesce.Dump} (holders and waiting
+ * threads with their stacks), and {@link dev.quiesce.Metrics} (explicit, weak registration for
+ * export, with a unique id per instance and aggregates per lock class; one periodic JFR hook).
+ *
  * @since 0.1.0
  */
 package dev.quiesce;

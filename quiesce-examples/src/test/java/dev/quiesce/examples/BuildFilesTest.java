@@ -55,7 +55,8 @@ class BuildFilesTest {
         String bom = read("quiesce-bom/pom.xml");
         assertEquals(version, projectVersion(bom), "quiesce-bom's version");
         List<String> published = publishedModules();
-        assertTrue(published.contains("quiesce-core") && published.contains("quiesce-nio"), published.toString());
+        assertTrue(published.containsAll(List.of("quiesce-core", "quiesce-nio", "quiesce-micrometer")),
+                published.toString());
         for (String module : published) {
             assertTrue(bom.contains("<artifactId>" + module + "</artifactId>"), "quiesce-bom does not manage " + module);
         }
