@@ -121,6 +121,27 @@ class VolumeMXBeanTest {
     }
 
     @Test
+    void theFiguresAreTheVolumesStats() throws Exception {
+        VolumeMXBean bean = firstWriteAndBean();        // Files.write: CREATE + WRITE
+        assertEquals(2, bean.getModificationsStarted());
+        assertEquals(0, bean.getModificationsInFlight());
+        assertEquals(1, bean.getDirtyFiles());
+        assertEquals(0, bean.getOpenChannels());
+        bean.syncFs();
+        assertEquals(1, bean.getSyncs());
+        assertEquals(0, bean.getDirtyFiles());
+        assertTrue(bean.getLastSyncSeconds() >= 0 && bean.getLastSyncSeconds() <= bean.getLongestSyncSeconds());
+        bean.freeze(30);
+        bean.thaw();
+        assertEquals(1, bean.getFreezes());
+        assertEquals(0, bean.getWaits());
+        assertEquals(0, bean.getListenerFailures());
+        VolumeStats stats = volume().stats();
+        assertEquals(stats.modificationsStarted(), bean.getModificationsStarted());
+        assertEquals(stats.syncs(), bean.getSyncs());
+    }
+
+    @Test
     void aTimedFreezeBlocksWritesAndThawsItselfAtItsDeadline() throws Exception {
         VolumeMXBean bean = firstWriteAndBean();
         Instant before = Instant.now();
