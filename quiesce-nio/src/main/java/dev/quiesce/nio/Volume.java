@@ -112,11 +112,18 @@ import java.util.function.Consumer;
  *
  * <h2>What bypasses the volume</h2>
  * Writes through a writable mapping (allowed only by {@link Builder#allowWritableMappings(boolean)}),
- * {@link java.io.File} and {@code java.io} streams, paths of any other file system (including the plain paths of the same
- * directory), other processes, and attribute changes (times, permissions, owners) are not tracked:
+ * {@link java.io.File} and {@code java.io} ({@code FileInputStream}, {@code FileOutputStream},
+ * {@code RandomAccessFile} and their {@code getChannel()}), paths of any other file system (including
+ * the plain paths of the same directory, and paths that reach it by another name: a symbolic link,
+ * a bind mount, a hard link from outside), native code, other processes, and attribute changes
+ * (times, permissions, owners) are not tracked:
  * {@code syncFs()} does not wait for them, {@code freeze()} does not block them, listeners do not
  * see them. Copies, moves, deletes and creations are announced and blocked by a freeze, but they do
  * not wait for a file's in-flight async writes (neither does {@code unlink} in the kernel).
+ *
+ * <p>A program that cannot be changed to use {@link #path} gets its NIO writes under chosen
+ * directories tracked by {@link TrackingFileSystemProvider}, installed as the JVM's default provider;
+ * each such volume is also a {@link VolumeMXBean} for an operator.
  *
  * <h2>Any file system under a volume</h2>
  * The root may be a directory of any {@link java.nio.file.spi.FileSystemProvider}: the default
