@@ -187,6 +187,17 @@ final class Engine extends Tracker {
 
     @Override
     public void bind(Object handle, Object record) {
+        if (record instanceof Held) {
+            Held h = (Held) record;
+            WeakTable.Ref w = h.watch;
+            if (w != null && w.refersTo(handle)) {
+                return;                                    // acquired() made and watched this entry
+            }
+            WeakTable.Ref r = recordByHandle.entryOfNew(handle);   // detach(): a new handle
+            r.value = h;
+            h.bound = r;
+            return;
+        }
         recordByHandle.entry(handle).value = record;
     }
 
@@ -275,7 +286,9 @@ final class Engine extends Tracker {
         h.owner = null;
         h.step("detached", me, leakStacks == Validator.LeakStacks.PARANOID ? creationSite() : null);
         h.unwatch();
-        h.watch(recordByHandle.entry(newHandle));
+        WeakTable.Ref bound = h.bound;                     // bind(newHandle, record) came first
+        h.watch(bound != null && bound.refersTo(newHandle) ? bound : recordByHandle.entry(newHandle));
+        h.bound = null;
     }
 
     @Override
@@ -977,7 +990,9 @@ final class Engine extends Tracker {
         /** The newest step of the hand-off history; appended under this record's monitor. */
         private volatile Step last;
         /** The entry of the handle that owns this record now, while it is watched for leaks. */
-        private volatile WeakTable.Ref watch;
+        volatile WeakTable.Ref watch;
+        /** The entry bind() made for a handle that detach() is about to move this record to. */
+        volatile WeakTable.Ref bound;
 
         Held(Engine engine, Node cls, Object instance, int mode, Thread owner, Throwable acquiredAt,
              Validator.LeakStacks level, boolean token, Runnable forceEnd, String event) {
