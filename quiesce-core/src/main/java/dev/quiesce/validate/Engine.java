@@ -103,7 +103,7 @@ final class Engine extends Tracker {
      * wrapped JDK lock) and leaked handles' records that stay open — for stall reports; a handle's
      * open record is found through the handle's entry (see describeOpen).
      */
-    private final Set<Held> openUnbound = ConcurrentHashMap.newKeySet();
+    private final Set<Held>[] openUnbound = unboundStripes();
     private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
     /** Classes of primitives that keep no field for them (a semaphore stays small). */
     private final WeakTable classByInstance = new WeakTable(collected);
@@ -129,6 +129,19 @@ final class Engine extends Tracker {
         Thread t = new Thread(this::reportCollected, "quiesce-validator-leaks");
         t.setDaemon(true);
         t.start();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Set<Held>[] unboundStripes() {
+        Set[] stripes = new Set[WeakTable.STRIPES];        // striped as WeakTable, for the same reason
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = ConcurrentHashMap.newKeySet();
+        }
+        return stripes;
+    }
+
+    private Set<Held> unboundStripe(Held h) {
+        return openUnbound[WeakTable.stripe(h.hash)];
     }
 
     private static Validator.LeakStacks initialLeakStacks() {
@@ -314,9 +327,11 @@ final class Engine extends Tracker {
                 describeOpen(sb, (Held) v);
             }
         });
-        for (Held h : openUnbound) {
-            if (h.instance == instance && h.open) {
-                describeOpen(sb, h);
+        for (Set<Held> stripe : openUnbound) {
+            for (Held h : stripe) {
+                if (h.instance == instance && h.open) {
+                    describeOpen(sb, h);
+                }
             }
         }
         return sb.toString();
@@ -337,7 +352,7 @@ final class Engine extends Tracker {
                 token, forceEnd, event);
         if (token) {
             h.unbound = true;
-            openUnbound.add(h);
+            unboundStripe(h).add(h);
         }
         return h;
     }
@@ -361,7 +376,7 @@ final class Engine extends Tracker {
     private void close(Held h) {
         h.open = false;
         if (h.unbound) {
-            openUnbound.remove(h);
+            unboundStripe(h).remove(h);
         }
     }
 
@@ -408,9 +423,9 @@ final class Engine extends Tracker {
                     : "no writer can acquire it again, and kill() will wait for ever";
         }
         h.unbound = true;                                  // still open, and its handle's entry is gone
-        openUnbound.add(h);
+        unboundStripe(h).add(h);
         if (!h.open) {
-            openUnbound.remove(h);                         // closed meanwhile (through the record: a lease's policy)
+            unboundStripe(h).remove(h);                         // closed meanwhile (through the record: a lease's policy)
         }
         report(Report.Kind.LEAK, "a handle became unreachable while open: " + h.describe() + "; " + blocked
                 + "\n  " + h.historyText());
@@ -977,6 +992,8 @@ final class Engine extends Tracker {
         final Validator.LeakStacks level;
         final boolean token;                               // a readLock section: no handle
         final Runnable forceEnd;
+        /** A hash drawn at random: no identity hash to install in the header of every record. */
+        final int hash = ThreadLocalRandom.current().nextInt();
         volatile Thread owner;
         volatile boolean open = true;
         /** In openUnbound: no handle's entry leads to this record. */
@@ -1006,6 +1023,16 @@ final class Engine extends Tracker {
             this.token = token;
             this.forceEnd = forceEnd;
             this.last = new Step(event, owner.getName(), null, null);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this;
         }
 
         /** The one report of an expired lease: checkLeases() runs on the lease thread and in callers. */
