@@ -33,10 +33,11 @@ import java.util.Objects;
  * <p>A stall report is a primitive's, even with validation on (validation only adds the stacks of
  * the handles the wait is for). A handler runs on whatever thread found the problem — a
  * grace-period driver, a callback runner, the acquiring thread — so it must be quick and must not
- * block on the primitive that reports. An exception thrown by a primitive's handler is logged to
- * {@code "dev.quiesce"} and otherwise ignored; one thrown by the validator's handler reaches the
- * thread whose acquisition or release was reported, which is how tests make a bad lock order fail
- * at once.
+ * block on the primitive that reports. An exception thrown by a primitive's handler is logged (to
+ * {@code "dev.quiesce"}; a volume's to {@code "dev.quiesce.nio"}) and otherwise ignored; one thrown
+ * by the validator's handler reaches the thread whose acquisition or release was reported, which
+ * is how tests make a bad lock order fail at once (on the validator's own thread, which reports
+ * leaks, it is logged).
  *
  * @param kind    what happened
  * @param source  the name of the primitive that reports, or {@value #VALIDATOR}
