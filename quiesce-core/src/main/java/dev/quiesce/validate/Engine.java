@@ -7,6 +7,8 @@ import dev.quiesce.Srcu;
 import dev.quiesce.internal.Events;
 import dev.quiesce.internal.Tracker;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.security.CodeSource;
@@ -1003,7 +1005,8 @@ final class Engine extends Tracker {
         /** Deadline on the validator's clock, or Long.MIN_VALUE for none. */
         volatile long leaseDeadline = Long.MIN_VALUE;
         volatile boolean leaseReported;
-        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        /** 1 once the owner's close or the validator's policy has claimed the release (see claim()). */
+        private volatile int claimed;
         /** The newest step of the hand-off history; appended under this record's monitor. */
         private volatile Step last;
         /** The entry of the handle that owns this record now, while it is watched for leaks. */
@@ -1046,7 +1049,7 @@ final class Engine extends Tracker {
 
         /** The one release of the counts: the owner's close or the validator's policy, never both. */
         boolean claim() {
-            return claimed.compareAndSet(false, true);
+            return claimed == 0 && CLAIMED.compareAndSet(this, 0, 1);
         }
 
         /** Watches this record through the entry of the handle that owns it now (and binds it there). */
@@ -1096,6 +1099,16 @@ final class Engine extends Tracker {
                 steps.add(0, s.text());
             }
             return String.join("\n  ", steps) + "\n" + stackText();
+        }
+    }
+
+    private static final VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(Held.class, "claimed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
