@@ -2,21 +2,31 @@ package dev.quiesce.validate;
 
 import dev.quiesce.LockClass;
 import dev.quiesce.Report;
+import dev.quiesce.RwSemaphore;
+import dev.quiesce.Srcu;
+import dev.quiesce.internal.Events;
 import dev.quiesce.internal.Tracker;
 
-import java.lang.ref.Cleaner;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.security.CodeSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The validator behind {@link Tracker}: lock classes, the threads' held sets, and the graph of
@@ -28,20 +38,38 @@ final class Engine extends Tracker {
      * Implementation notes.
      *
      * Classes. A node per lock class: an explicit LockClass (by identity) or a creation site (the
-     * first frame whose class does not come from this library's code source).
+     * first frame whose class does not come from this library's code source). A node's label is
+     * the LockClass's name, or the site's "File.java:line"; the instance's own name is never a
+     * class label (the first instance created at a line used to name the class of every later
+     * one). Reports name the instance and its class separately, and give a class's full creation
+     * frame once per report.
      *
      * Held sets. Every acquisition is a Held record: class, instance, mode, the thread that holds
-     * it now (null while detached), its acquisition stack and hand-off history. A thread's list
-     * holds the records it acquired or attached; records that were released or moved to another
-     * thread are dropped lazily when the list is next read, because another thread cannot safely
-     * edit this thread's list. A handle carries its record (the primitive keeps what acquired()
-     * returned); token-form sections (readLock, a wrapped JDK lock) have no handle and are matched
-     * per thread and instance, most recent first.
+     * it now (null while detached), its acquisition stack (see Cost) and hand-off history. A
+     * thread's list holds the records it acquired or attached; records that were released or
+     * moved to another thread are dropped lazily when the list is next read, because another
+     * thread cannot safely edit this thread's list. A handle's record is found through the
+     * handle (WeakTable, weak identity keys); token-form sections (readLock, a wrapped JDK lock)
+     * have no handle and are matched per thread and instance, most recent first.
      *
-     * Leaks. Each handle is registered with a Cleaner whose action refers to the record, never to
-     * the handle; when a handle becomes unreachable while its record is open, the action reports
-     * it — and, under the opt-in policy, ends a read section through the record's forceEnd so
-     * grace periods go on. Permits have no forceEnd: ending one would break exclusion.
+     * Leaks. The weak reference through which a handle's record is found is also its leak
+     * watch: when a handle is collected while its record is open and still watched through it,
+     * the reference-queue thread reports it — and, under the opt-in policy, ends a read section
+     * through the record's forceEnd so grace periods go on. Permits have no forceEnd: ending one
+     * would break exclusion.
+     *
+     * Cost (what "cheap enough to leave on in staging" took; before, the demo ran 4 to 12 times
+     * slower with validation on). Per acquisition the hot path allocates a record and a weak
+     * reference, and touches only concurrent maps: no JVM-wide monitor (classes and records used
+     * to sit in synchronized WeakHashMaps, and leak watches in a Cleaner, whose list takes one lock
+     * per registration and per clean()), no stack walk (a hand-off used to walk the stack for its
+     * site, and every acquisition captured a Throwable). As lockdep, a stack is recorded when an
+     * edge is first seen, never for an edge already known; acquisition stacks, which only leak,
+     * lease, stall and task reports and the held lock of a cycle report show, are recorded at the
+     * level of Validator.LeakStacks (Netty's ResourceLeakDetector levels): at SIMPLE, the default,
+     * the first acquisition of each class and one in SAMPLING_INTERVAL after it, at random. Every
+     * handle is tracked at every level: only its stack is sampled. Hand-off history keeps the
+     * event and the thread's name; sites of detach()/attach() only at PARANOID.
      *
      * Edges and the recursive-read model (after the kernel's lockdep, kernel/locking/lockdep.c).
      * An edge A -> B is typed by the mode A is held in (S: shared, E: exclusive) and the mode B is
@@ -52,8 +80,12 @@ final class Engine extends Tracker {
      * Srcu read -> Srcu read cycles are harmless, while synchronize() inside a read section of the
      * same class, or A-read -> B-sync with B-read -> A-sync, are reported. The search runs when an
      * edge is first seen: breadth-first over (class, entered-by-R) states from the new edge's
-     * target back to its source. All graph changes happen under one lock: validation is a
-     * debugging mode, and edges are added rarely (once per distinct pair and type).
+     * target back to its source. All graph changes happen under one lock: edges are added rarely
+     * (once per distinct pair and type).
+     *
+     * Try-acquires (as lockdep's trylock): a try never waits, so the primitives do not call
+     * beforeAcquire for it and it adds no edge into its class; once held, it is a record like any
+     * other, and what is acquired under it adds edges from its class.
      *
      * Self-edges. A cycle of one class (A -> A) has two causes with different fixes: two
      * instances of the class nested (declare the order with LockClass.subclass), or a wait for the
@@ -63,19 +95,22 @@ final class Engine extends Tracker {
      * says which case it saw (cycleReport(), selfWait()). As every edge, it is reported once.
      */
 
-    private static final System.Logger LOG = System.getLogger("dev.quiesce.validate");
+    static final System.Logger LOG = System.getLogger("dev.quiesce.validate");
+    /** At {@link Validator.LeakStacks#SIMPLE}, one acquisition in this many records its stack. */
+    static final int SAMPLING_INTERVAL = 128;
 
     private final ConcurrentHashMap<Object, Node> nodes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, Set<Held>> openByInstance = new ConcurrentHashMap<>();
-    /** Classes of primitives that keep no field for them; weak keys, identity (they do not override equals). */
-    private final java.util.WeakHashMap<Object, Node> classByInstance = new java.util.WeakHashMap<>();
-    /** Records of handles that keep no field for them (permits); weak keys, identity. */
-    private final java.util.WeakHashMap<Object, Held> recordByHandle = new java.util.WeakHashMap<>();
-    private final Cleaner cleaner = Cleaner.create(r -> {
-        Thread t = new Thread(r, "quiesce-validator-leaks");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * The open records that no handle's entry leads to — token-form sections (readLock, a
+     * wrapped JDK lock) and leaked handles' records that stay open — for stall reports; a handle's
+     * open record is found through the handle's entry (see describeOpen).
+     */
+    private final Set<Held>[] openUnbound = unboundStripes();
+    private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
+    /** Classes of primitives that keep no field for them (a semaphore stays small). */
+    private final WeakTable classByInstance = new WeakTable(collected);
+    /** Records of handles, which keep no field for them, and their leak watches. */
+    private final WeakTable recordByHandle = new WeakTable(collected);
     private final ThreadLocal<ArrayList<Held>> heldByThread = ThreadLocal.withInitial(ArrayList::new);
     private final ReentrantLock graphLock = new ReentrantLock();
     private final AtomicInteger nodeIds = new AtomicInteger();
@@ -83,11 +118,46 @@ final class Engine extends Tracker {
     private final CodeSource library = Tracker.class.getProtectionDomain().getCodeSource();
     private final StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
-    volatile java.util.function.Consumer<? super Report> handler = Engine::log;
+    /** The user's handler, in addition to the log and JFR; null for none. */
+    volatile Consumer<? super Report> handler;
+    volatile boolean logReports = true;
+    /** Where reports are logged: the "dev.quiesce.validate" logger; tests replace it. */
+    volatile System.Logger logger = LOG;
+    volatile Validator.LeakStacks leakStacks = initialLeakStacks();
     volatile boolean strict;
     volatile boolean endLeaked;
 
     Engine() {
+        Thread t = new Thread(this::reportCollected, "quiesce-validator-leaks");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Set<Held>[] unboundStripes() {
+        Set[] stripes = new Set[WeakTable.STRIPES];        // striped as WeakTable, for the same reason
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = ConcurrentHashMap.newKeySet();
+        }
+        return stripes;
+    }
+
+    private Set<Held> unboundStripe(Held h) {
+        return openUnbound[WeakTable.stripe(h.hash)];
+    }
+
+    private static Validator.LeakStacks initialLeakStacks() {
+        String v = System.getProperty(Validator.LEAK_STACKS_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return Validator.LeakStacks.SIMPLE;
+        }
+        try {
+            return Validator.LeakStacks.valueOf(v.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "-D" + Validator.LEAK_STACKS_PROPERTY + "=" + v
+                    + " is not one of disabled, simple, advanced, paranoid; using simple");
+            return Validator.LeakStacks.SIMPLE;
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -98,9 +168,10 @@ final class Engine extends Tracker {
         if (key != null) {
             return nodes.computeIfAbsent(key, k -> new Node(nodeIds.incrementAndGet(), key.toString(), kind, null));
         }
-        String site = creationSite();
-        return nodes.computeIfAbsent(kind + "@" + site,
-                k -> new Node(nodeIds.incrementAndGet(), name, kind, site));
+        StackWalker.StackFrame f = creationFrame();
+        String site = f == null ? "unknown site" : Frames.site(f);
+        String label = f == null ? "unknown site" : f.getFileName() + ":" + f.getLineNumber();
+        return nodes.computeIfAbsent(kind + "@" + site, k -> new Node(nodeIds.incrementAndGet(), label, kind, site));
     }
 
     @Override
@@ -115,47 +186,51 @@ final class Engine extends Tracker {
 
     @Override
     public Object acquired(Object cls, Object instance, int mode, Object handle, Runnable forceEnd) {
-        Held h = record((Node) cls, instance, mode, false, forceEnd);
-        h.watch(handle);
+        Held h = record((Node) cls, instance, mode, false, forceEnd, "acquired");
+        heldByThread.get().add(h);
+        h.watch(recordByHandle.entryOfNew(handle));
         return h;
     }
 
     @Override
     public Object acquiredUnowned(Object cls, Object instance, int mode, Object handle) {
-        Held h = record((Node) cls, instance, mode, false, null);
-        heldByThread.get().remove(h);
+        Held h = record((Node) cls, instance, mode, false, null, "granted to a future");
         h.owner = null;
-        h.history.set(0, "granted to a future on thread \"" + Thread.currentThread().getName() + "\"");
-        h.watch(handle);
+        h.watch(recordByHandle.entryOfNew(handle));
         return h;
     }
 
     @Override
     public void bind(Object handle, Object record) {
-        synchronized (recordByHandle) {
-            recordByHandle.put(handle, (Held) record);
+        if (record instanceof Held) {
+            Held h = (Held) record;
+            WeakTable.Ref w = h.watch;
+            if (w != null && w.refersTo(handle)) {
+                return;                                    // acquired() made and watched this entry
+            }
+            WeakTable.Ref r = recordByHandle.entryOfNew(handle);   // detach(): a new handle
+            r.value = h;
+            h.bound = r;
+            return;
         }
+        recordByHandle.entry(handle).value = record;
     }
 
     @Override
     public Object bound(Object handle) {
-        synchronized (recordByHandle) {
-            return recordByHandle.get(handle);
-        }
+        WeakTable.Ref r = recordByHandle.get(handle);
+        return r == null ? null : r.value;
     }
 
     @Override
     public void register(Object instance, Object cls) {
-        synchronized (classByInstance) {
-            classByInstance.put(instance, (Node) cls);
-        }
+        classByInstance.entry(instance).value = cls;
     }
 
     @Override
     public Object classOf(Object instance) {
-        synchronized (classByInstance) {
-            return classByInstance.get(instance);
-        }
+        WeakTable.Ref r = classByInstance.get(instance);
+        return r == null ? null : r.value;
     }
 
     @Override
@@ -193,7 +268,7 @@ final class Engine extends Tracker {
 
     @Override
     public void tokenAcquired(Object cls, Object instance, int mode) {
-        record((Node) cls, instance, mode, true, null);
+        heldByThread.get().add(record((Node) cls, instance, mode, true, null, "acquired"));
     }
 
     @Override
@@ -224,9 +299,11 @@ final class Engine extends Tracker {
             heldByThread.get().remove(h);
         }
         h.owner = null;
-        h.history.add("detached on thread \"" + me.getName() + "\" at " + creationSite());
+        h.step("detached", me, leakStacks == Validator.LeakStacks.PARANOID ? creationSite() : null);
         h.unwatch();
-        h.watch(newHandle);
+        WeakTable.Ref bound = h.bound;                     // bind(newHandle, record) came first
+        h.watch(bound != null && bound.refersTo(newHandle) ? bound : recordByHandle.entry(newHandle));
+        h.bound = null;
     }
 
     @Override
@@ -240,43 +317,91 @@ final class Engine extends Tracker {
             return;
         }
         h.owner = me;
-        h.history.add("attached on thread \"" + me.getName() + "\" at " + creationSite());
+        h.step("attached", me, leakStacks == Validator.LeakStacks.PARANOID ? creationSite() : null);
         heldByThread.get().add(h);
     }
 
     @Override
     public String describeOpen(Object instance) {
-        Set<Held> open = openByInstance.get(instance);
-        if (open == null || open.isEmpty()) {
-            return "";
-        }
         StringBuilder sb = new StringBuilder();
-        for (Held h : open) {
-            Thread owner = h.owner;
-            sb.append("\n  ").append(modeWord(h.mode)).append(owner != null
-                    ? " held by thread \"" + owner.getName() + "\""
-                    : " detached, held by no thread (" + h.history.get(h.history.size() - 1) + ")")
-              .append("; acquired at:\n").append(Frames.text(h.acquiredAt));
+        recordByHandle.forEachValue(v -> {
+            if (v instanceof Held && ((Held) v).instance == instance && ((Held) v).open) {
+                describeOpen(sb, (Held) v);
+            }
+        });
+        for (Set<Held> stripe : openUnbound) {
+            for (Held h : stripe) {
+                if (h.instance == instance && h.open) {
+                    describeOpen(sb, h);
+                }
+            }
         }
         return sb.toString();
     }
 
-    private Held record(Node cls, Object instance, int mode, boolean token, Runnable forceEnd) {
-        Held h = new Held(this, cls, instance, mode, Thread.currentThread(), new Throwable("acquired"), token, forceEnd);
-        heldByThread.get().add(h);
-        openByInstance.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(h);
+    private static void describeOpen(StringBuilder sb, Held h) {
+        Thread owner = h.owner;
+        sb.append("\n  ").append(modeWord(h.mode)).append(owner != null
+                ? " held by thread \"" + owner.getName() + "\""
+                : " detached, held by no thread (" + h.lastStep() + ")")
+          .append("; ").append(h.stackText());
+    }
+
+    /** A new record, open, of the current thread (the caller adds it to the thread's list if it holds it). */
+    private Held record(Node cls, Object instance, int mode, boolean token, Runnable forceEnd, String event) {
+        Validator.LeakStacks level = leakStacks;
+        Held h = new Held(this, cls, instance, mode, Thread.currentThread(), acquisitionStack(cls, level), level,
+                token, forceEnd, event);
+        if (token) {
+            h.unbound = true;
+            unboundStripe(h).add(h);
+        }
         return h;
+    }
+
+    /** The acquisition stack to keep at this level, or null (see Cost in the notes). */
+    private static Throwable acquisitionStack(Node cls, Validator.LeakStacks level) {
+        switch (level) {
+            case DISABLED:
+                return null;
+            case SIMPLE:
+                if (!cls.stackRecorded) {
+                    cls.stackRecorded = true;              // a benign race: two firsts at most cost two stacks
+                    return new Throwable("acquired");
+                }
+                return ThreadLocalRandom.current().nextInt(SAMPLING_INTERVAL) == 0 ? new Throwable("acquired") : null;
+            default:
+                return new Throwable("acquired");
+        }
     }
 
     private void close(Held h) {
         h.open = false;
-        Set<Held> open = openByInstance.get(h.instance);
-        if (open != null) {
-            open.remove(h);
+        if (h.unbound) {
+            unboundStripe(h).remove(h);
         }
     }
 
-    /** Runs on the Cleaner's thread when a handle became unreachable while it still owned h. */
+    /** The reference-queue thread: expunges collected keys and reports handles collected while open. */
+    private void reportCollected() {
+        for (;;) {
+            try {
+                Reference<?> r = collected.remove();
+                WeakTable.Ref ref = (WeakTable.Ref) r;
+                ref.table.expunge(ref);
+                Held h = ref.watched;
+                if (h != null) {
+                    leaked(h);
+                }
+            } catch (InterruptedException e) {
+                // a daemon thread nobody interrupts on purpose: go on
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "reporting a leaked handle failed", e);
+            }
+        }
+    }
+
+    /** Runs on the reference-queue thread when a handle was collected while it still owned h. */
     void leaked(Held h) {
         if (!h.open) {
             return;
@@ -299,6 +424,11 @@ final class Engine extends Tracker {
                     ? "revoke() will wait for ever, and the release action will never run"
                     : "no writer can acquire it again, and kill() will wait for ever";
         }
+        h.unbound = true;                                  // still open, and its handle's entry is gone
+        unboundStripe(h).add(h);
+        if (!h.open) {
+            unboundStripe(h).remove(h);                         // closed meanwhile (through the record: a lease's policy)
+        }
         report(Report.Kind.LEAK, "a handle became unreachable while open: " + h.describe() + "; " + blocked
                 + "\n  " + h.historyText());
     }
@@ -318,7 +448,7 @@ final class Engine extends Tracker {
         long now = clock.getAsLong();
         h.leaseDeadline = nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
         h.leaseReported = false;
-        h.history.add("leased for " + java.time.Duration.ofNanos(nanos) + " at " + creationSite());
+        h.step("leased for " + java.time.Duration.ofNanos(nanos), Thread.currentThread(), creationSite());
         leased.add(h);
         startLeaseChecker();
     }
@@ -332,10 +462,9 @@ final class Engine extends Tracker {
                 leased.remove(h);
                 continue;
             }
-            if (h.leaseReported || now - h.leaseDeadline < 0) {
-                continue;
+            if (now - h.leaseDeadline < 0 || !h.claimLeaseReport()) {
+                continue;                                  // not due, or reported (by the lease thread or a caller)
             }
-            h.leaseReported = true;
             expired++;
             String outcome = "it still blocks " + (h.mode == READ_RECURSIVE ? "grace periods"
                     : "Revocable".equals(h.cls.kind) ? "revoke()" : "writers");
@@ -421,7 +550,7 @@ final class Engine extends Tracker {
         for (Held h : new ArrayList<>(list)) {
             if (!before.contains(h)) {
                 h.owner = null;                            // still open, but no longer this thread's
-                h.history.add("abandoned by a task that ended on thread \"" + me.getName() + "\"");
+                h.step("abandoned by a task that ended", me, null);
                 list.remove(h);
                 report(Report.Kind.TASK_HELD, "task " + task + " ended on thread \"" + me.getName()
                         + "\" still holding " + h.describe() + " (detach() a handle that another thread "
@@ -442,7 +571,16 @@ final class Engine extends Tracker {
     private ArrayList<Held> liveHeld() {
         ArrayList<Held> list = heldByThread.get();
         Thread me = Thread.currentThread();
-        list.removeIf(h -> !h.open || h.owner != me);
+        int kept = 0;
+        for (int i = 0, n = list.size(); i < n; i++) {
+            Held h = list.get(i);
+            if (h.open && h.owner == me) {
+                list.set(kept++, h);
+            }
+        }
+        for (int i = list.size() - 1; i >= kept; i--) {
+            list.remove(i);                                // from the end: no shifting
+        }
         return list;
     }
 
@@ -451,25 +589,20 @@ final class Engine extends Tracker {
 
     private void checkOrder(Node target, Object instance, int mode, String what) {
         List<Held> held = liveHeld();
-        if (held.isEmpty()) {
-            return;
-        }
         // What this thread holds of the very instance it is about to wait for first: if that
         // closes the class's self-edge, the report is the exact one (a self-deadlock), not the
         // two-instance one that another record of the class would give.
-        ArrayList<Held> ordered = new ArrayList<>(held.size());
-        for (Held h : held) {
+        for (int i = 0, n = held.size(); i < n; i++) {
+            Held h = held.get(i);
             if (h.instance == instance) {
-                ordered.add(h);
+                addEdge(h, target, instance, mode, what);
             }
         }
-        for (Held h : held) {
+        for (int i = 0, n = held.size(); i < n; i++) {
+            Held h = held.get(i);
             if (h.instance != instance) {
-                ordered.add(h);
+                addEdge(h, target, instance, mode, what);
             }
-        }
-        for (Held h : ordered) {
-            addEdge(h, target, instance, mode, what);
         }
     }
 
@@ -489,7 +622,8 @@ final class Engine extends Tracker {
                 return;
             }
             edge = new Edge(from, to, fromShared, toRecursive, held.mode, toMode,
-                    Thread.currentThread().getName(), new Throwable("first use"), what);
+                    Thread.currentThread().getName(), new Throwable("first use"), what,
+                    nameOf(held.instance), nameOf(instance));
             cycle = strongCycle(edge);
             from.out.put(key, edge);
         } finally {
@@ -546,13 +680,14 @@ final class Engine extends Tracker {
     }
 
     private String cycleReport(Edge added, List<Edge> path, Held held, Object instance) {
+        Mentions m = new Mentions();
         StringBuilder sb = new StringBuilder();
         sb.append("possible circular locking dependency\n");
         sb.append("thread \"").append(added.thread).append("\" is trying to ")
           .append(added.what != null ? "wait in " + added.what + " of " : "acquire ")
-          .append(added.to.describe()).append(' ').append(modeWord(added.toMode))
-          .append("\nwhile holding ").append(added.from.describe()).append(' ').append(modeWord(added.fromMode))
-          .append(", acquired at:\n").append(Frames.text(held.acquiredAt));
+          .append(m.instance(added.to, added.toName, added.toMode))
+          .append("\nwhile holding ").append(m.instance(added.from, added.fromName, added.fromMode))
+          .append(", ").append(held.stackText());
         if (path.isEmpty() && held.instance == instance) {
             sb.append('\n').append(selfWait(held, added, instance));
         } else if (path.isEmpty()) {
@@ -565,16 +700,103 @@ final class Engine extends Tracker {
             sb.append("\nwhich closes this existing chain:");
             int i = 1;
             for (Edge e : path) {
-                sb.append("\n#").append(i++).append(" held ").append(e.from.describe()).append(' ')
-                  .append(modeWord(e.fromMode)).append(", then ")
-                  .append(e.what != null ? "waited in " + e.what + " of " : "acquired ")
-                  .append(e.to.describe()).append(' ').append(modeWord(e.toMode))
+                sb.append("\n#").append(i++).append(" held ").append(m.instance(e.from, e.fromName, e.fromMode))
+                  .append(", then ").append(e.what != null ? "waited in " + e.what + " of " : "acquired ")
+                  .append(m.instance(e.to, e.toName, e.toMode))
                   .append(" — first seen on thread \"").append(e.thread).append("\" at:\n")
                   .append(Frames.text(e.firstUse));
             }
         }
         sb.append("\nthis acquisition:\n").append(Frames.text(added.firstUse));
+        sb.append('\n').append(scenario(added, path, held, instance));
         return sb.toString();
+    }
+
+    /**
+     * The kernel's "Possible unsafe locking scenario" (lockdep.c, print_circular_lock_scenario),
+     * one column per thread: what each holds, then what each waits for. rlock is a shared acquire
+     * or a read section, lock an exclusive acquire, sync a wait for every reader. Unlike the
+     * kernel, which shows the last link of a longer chain only, every link gets its thread.
+     */
+    static String scenario(Edge added, List<Edge> path, Held held, Object instance) {
+        List<List<String>> rows = new ArrayList<>();        // each row: {column, text}
+        boolean selfWait = path.isEmpty() && held.instance == instance;
+        boolean sameClass = path.isEmpty() && !selfWait;
+        String heldName = sameClass ? added.from.label + " '" + added.fromName + "'" : added.from.label;
+        String wantedName = sameClass ? added.to.label + " '" + added.toName + "'" : added.to.label;
+        rows.add(List.of("0", verb(held.mode, null) + "(" + heldName + ");"));
+        if (sameClass) {
+            rows.add(List.of("1", verb(held.mode, null) + "(" + wantedName + ");"));
+            rows.add(List.of("1", verb(added.toMode, added.what) + "(" + heldName + ");"));
+        }
+        for (int i = 0; i < path.size(); i++) {
+            rows.add(List.of(Integer.toString(i + 1), verb(path.get(i).fromMode, null) + "(" + path.get(i).from.label + ");"));
+        }
+        for (int i = 0; i < path.size(); i++) {
+            Edge e = path.get(i);
+            rows.add(List.of(Integer.toString(i + 1), verb(e.toMode, e.what) + "(" + e.to.label + ");"));
+        }
+        rows.add(List.of("0", verb(added.toMode, added.what) + "(" + wantedName + ");"));
+        int columns = selfWait ? 1 : sameClass ? 2 : path.size() + 1;
+        int width = 24;
+        for (List<String> r : rows) {
+            width = Math.max(width, r.get(1).length() + 2);
+        }
+        StringBuilder sb = new StringBuilder("possible unsafe locking scenario:\n\n");
+        StringBuilder title = new StringBuilder();
+        StringBuilder rule = new StringBuilder();
+        for (int c = 0; c < columns; c++) {                // as the kernel's: the first title indented
+            pad(title, 7 + c * width).append("Thread ").append(c + 1);
+            pad(rule, 7 + c * width).append("--------");
+        }
+        sb.append(title).append('\n').append(rule).append('\n');
+        for (List<String> r : rows) {
+            int c = Integer.parseInt(r.get(0));
+            StringBuilder line = new StringBuilder();
+            pad(line, c == 0 ? 2 : 7 + c * width).append(r.get(1));
+            sb.append(line).append('\n');
+        }
+        sb.append("\n *** DEADLOCK ***\n(rlock: a shared acquire or a read section; lock: an exclusive acquire;"
+                + " sync: a wait for every reader, such as synchronize(), barrier(), kill(), revoke())");
+        return sb.toString();
+    }
+
+    private static StringBuilder pad(StringBuilder sb, int column) {
+        while (sb.length() < column) {
+            sb.append(' ');
+        }
+        return sb;
+    }
+
+    /** The kernel's words for an acquisition in the scenario: rlock, lock, or sync for a wait. */
+    private static String verb(int mode, String what) {
+        return what != null ? "sync" : mode == WRITE ? "lock" : "rlock";
+    }
+
+    /** The name of an instance in reports: its own name, never its class's label. */
+    static String nameOf(Object instance) {
+        if (instance instanceof Srcu) {
+            return ((Srcu) instance).name();
+        }
+        if (instance instanceof RwSemaphore) {
+            return ((RwSemaphore) instance).name();
+        }
+        return instance.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(instance));
+    }
+
+    /** The classes one report mentions: each one's creation site is given at its first mention only. */
+    static final class Mentions {
+        private final Set<Node> introduced = new HashSet<>();
+
+        /** "Srcu 'inodes' (exclusive) of class 'LockOrder.java:13' (created at …)". */
+        String instance(Node cls, String name, int mode) {
+            return cls.kind + " '" + name + "' " + modeWord(mode) + " of " + cls(cls);
+        }
+
+        String cls(Node cls) {
+            return "class '" + cls.label + "'"
+                    + (cls.site != null && introduced.add(cls) ? " (created at " + cls.site + ")" : "");
+        }
     }
 
     /**
@@ -628,24 +850,34 @@ final class Engine extends Tracker {
         report(kind, message, null, null);
     }
 
+    /**
+     * Delivers a validator report: a JFR event, the log (unless turned off), then the user's
+     * handler, whose exception reaches the thread that is reported.
+     */
     private void report(Report.Kind kind, String message, Throwable cause, Throwable where) {
         String text = where == null ? message : message + "\n" + Frames.text(where);
-        Report r = new Report(kind, "validator", text, cause);
-        dev.quiesce.internal.Events.report(r);
-        handler.accept(r);
-    }
-
-    static void log(Report r) {
-        LOG.log(System.Logger.Level.ERROR, r.toString(), r.cause());
+        Report r = new Report(kind, Report.VALIDATOR, text, cause);
+        Events.report(r);
+        if (logReports) {
+            logger.log(System.Logger.Level.ERROR, r.toString(), cause);
+        }
+        Consumer<? super Report> h = handler;
+        if (h != null) {
+            h.accept(r);
+        }
     }
 
     /** The first caller frame outside this library and the JDK: where a primitive was created, or a hand-off made. */
     private String creationSite() {
+        StackWalker.StackFrame f = creationFrame();
+        return f == null ? "unknown site" : Frames.site(f);
+    }
+
+    private StackWalker.StackFrame creationFrame() {
         return walker.walk(frames -> frames
                 .filter(f -> !isLibraryOrJdk(f.getDeclaringClass()))
                 .findFirst()
-                .map(Frames::site)
-                .orElse("unknown site"));
+                .orElse(null));
     }
 
     private boolean isLibraryOrJdk(Class<?> c) {
@@ -663,6 +895,8 @@ final class Engine extends Tracker {
         final String kind;
         final String site;
         final Map<EdgeKey, Edge> out = new ConcurrentHashMap<>();
+        /** Whether an acquisition of this class has recorded its stack (see Cost in the notes). */
+        volatile boolean stackRecorded;
 
         Node(int id, String label, String kind, String site) {
             this.id = id;
@@ -671,8 +905,9 @@ final class Engine extends Tracker {
             this.site = site;
         }
 
+        /** "Srcu class 'LockOrder.java:13' (created at …)": for a report that mentions one class once. */
         String describe() {
-            return kind + " class '" + label + "'" + (site != null ? " (created at " + site + ")" : "");
+            return kind + " " + new Mentions().cls(this);
         }
     }
 
@@ -709,9 +944,12 @@ final class Engine extends Tracker {
         final String thread;
         final Throwable firstUse;
         final String what;
+        /** The instances' names at first use: the class's label is not theirs. */
+        final String fromName;
+        final String toName;
 
         Edge(Node from, Node to, boolean fromShared, boolean toRecursive, int fromMode, int toMode,
-             String thread, Throwable firstUse, String what) {
+             String thread, Throwable firstUse, String what, String fromName, String toName) {
             this.from = from;
             this.to = to;
             this.fromShared = fromShared;
@@ -721,6 +959,8 @@ final class Engine extends Tracker {
             this.thread = thread;
             this.firstUse = firstUse;
             this.what = what;
+            this.fromName = fromName;
+            this.toName = toName;
         }
     }
 
@@ -749,77 +989,145 @@ final class Engine extends Tracker {
         final Node cls;
         final Object instance;
         final int mode;
+        /** The acquisition stack, or null if the level did not record it. */
         final Throwable acquiredAt;
+        final Validator.LeakStacks level;
         final boolean token;                               // a readLock section: no handle
         final Runnable forceEnd;
-        final List<String> history = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** A hash drawn at random: no identity hash to install in the header of every record. */
+        final int hash = ThreadLocalRandom.current().nextInt();
         volatile Thread owner;
         volatile boolean open = true;
+        /** In openUnbound: no handle's entry leads to this record. */
+        volatile boolean unbound;
         /** Why the validator ended it (leaked, lease expired), or null. */
         volatile String endedBy;
         /** Deadline on the validator's clock, or Long.MIN_VALUE for none. */
         volatile long leaseDeadline = Long.MIN_VALUE;
         volatile boolean leaseReported;
-        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-        private volatile Watch watch;
-
-        /** The one release of the counts: the owner's close or the validator's policy, never both. */
-        boolean claim() {
-            return claimed.compareAndSet(false, true);
-        }
+        /** 1 once the owner's close or the validator's policy has claimed the release (see claim()). */
+        private volatile int claimed;
+        /** The newest step of the hand-off history; appended under this record's monitor. */
+        private volatile Step last;
+        /** The entry of the handle that owns this record now, while it is watched for leaks. */
+        volatile WeakTable.Ref watch;
+        /** The entry bind() made for a handle that detach() is about to move this record to. */
+        volatile WeakTable.Ref bound;
 
         Held(Engine engine, Node cls, Object instance, int mode, Thread owner, Throwable acquiredAt,
-             boolean token, Runnable forceEnd) {
+             Validator.LeakStacks level, boolean token, Runnable forceEnd, String event) {
             this.engine = engine;
             this.cls = cls;
             this.instance = instance;
             this.mode = mode;
             this.owner = owner;
             this.acquiredAt = acquiredAt;
+            this.level = level;
             this.token = token;
             this.forceEnd = forceEnd;
-            history.add("acquired on thread \"" + owner.getName() + "\"");
+            this.last = new Step(event, owner.getName(), null, null);
         }
 
-        /** Registers a leak check on handle; the action refers to this record, never to the handle. */
-        void watch(Object handle) {
-            Watch w = new Watch(this);
-            w.cleanable = engine.cleaner.register(handle, w);
-            watch = w;
+        @Override
+        public int hashCode() {
+            return hash;
         }
 
-        void unwatch() {
-            Watch w = watch;
-            if (w != null) {
-                w.cancelled = true;
-                w.cleanable.clean();
+        @Override
+        public boolean equals(Object o) {
+            return o == this;
+        }
+
+        /** The one report of an expired lease: checkLeases() runs on the lease thread and in callers. */
+        synchronized boolean claimLeaseReport() {
+            if (leaseReported) {
+                return false;
             }
+            leaseReported = true;
+            return true;
+        }
+
+        /** The one release of the counts: the owner's close or the validator's policy, never both. */
+        boolean claim() {
+            return claimed == 0 && CLAIMED.compareAndSet(this, 0, 1);
+        }
+
+        /** Watches this record through the entry of the handle that owns it now (and binds it there). */
+        void watch(WeakTable.Ref handle) {
+            handle.value = this;
+            handle.watched = this;
+            watch = handle;
+        }
+
+        /** Ends the watch, and the entry of its handle: that handle was closed or detached. */
+        void unwatch() {
+            WeakTable.Ref w = watch;
+            if (w != null) {
+                w.watched = null;
+                watch = null;
+                w.table.expunge(w);
+            }
+        }
+
+        synchronized void step(String event, Thread thread, String site) {
+            last = new Step(event, thread.getName(), site, last);
+        }
+
+        String lastStep() {
+            return last.text();
         }
 
         String describe() {
             return instance + " " + modeWord(mode) + " of " + cls.describe();
         }
 
+        /** "acquired at:" and the stack, or why there is none (the level, and how to get one). */
+        String stackText() {
+            if (acquiredAt != null) {
+                return "acquired at:\n" + Frames.text(acquiredAt);
+            }
+            return "acquisition stack not recorded (" + Validator.LEAK_STACKS_PROPERTY + "="
+                    + level.name().toLowerCase(Locale.ROOT)
+                    + (level == Validator.LeakStacks.SIMPLE ? ", which records the first acquisition of each lock"
+                            + " class and 1 in " + SAMPLING_INTERVAL + " after it" : "")
+                    + "; =advanced records every one)\n";
+        }
+
         String historyText() {
-            return String.join("\n  ", history) + "\nacquired at:\n" + Frames.text(acquiredAt);
+            ArrayList<String> steps = new ArrayList<>();
+            for (Step s = last; s != null; s = s.prev) {
+                steps.add(0, s.text());
+            }
+            return String.join("\n  ", steps) + "\n" + stackText();
         }
     }
 
-    /** The Cleaner action of one handle. */
-    static final class Watch implements Runnable {
-        final Held held;
-        volatile boolean cancelled;
-        Cleaner.Cleanable cleanable;
+    private static final VarHandle CLAIMED;
 
-        Watch(Held held) {
-            this.held = held;
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(Held.class, "claimed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One event of a record's hand-off history: built on the hot path, worded only for a report. */
+    static final class Step {
+        final String event;
+        final String thread;
+        final String site;
+        final Step prev;
+
+        Step(String event, String thread, String site, Step prev) {
+            this.event = event;
+            this.thread = thread;
+            this.site = site;
+            this.prev = prev;
         }
 
-        @Override
-        public void run() {
-            if (!cancelled) {
-                held.engine.leaked(held);
-            }
+        String text() {
+            return event + " on thread \"" + thread + "\"" + (site != null ? " at " + site : "");
         }
     }
 }

@@ -59,8 +59,9 @@ final class Frames {
         });
     }
 
+    /** The validator's and the hook's own frames (of the library's jar: a test may share the package). */
     private static boolean isInternal(StackTraceElement e) {
         String c = e.getClassName();
-        return c.startsWith("dev.quiesce.validate.") || c.startsWith("dev.quiesce.internal.");
+        return (c.startsWith("dev.quiesce.validate.") || c.startsWith("dev.quiesce.internal.")) && isLibrary(e);
     }
 }

@@ -66,7 +66,9 @@ final class TrackedLock implements Lock {
 
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-        check();
+        if (time > 0) {                                    // a timeout <= 0 never waits: a try, no order to check
+            check();
+        }
         if (!delegate.tryLock(time, unit)) {
             return false;
         }

@@ -23,7 +23,12 @@ import java.util.function.Consumer;
  * line that created the primitive — never the instance and never the name), the graph of "held A
  * while acquiring B" edges seen on any thread, and reports a cycle that can deadlock the first time
  * it becomes possible — when the second half of an A→B / B→A pair is first taken, on any thread,
- * at any later time — with the stack of each edge's first use. No deadlock has to happen.
+ * at any later time — with the stack of each edge's first use. No deadlock has to happen. A report
+ * labels a class by its {@code LockClass} name or its creation site ({@code "File.java:line"}, with
+ * the full frame at its first mention), names each instance apart ({@code Srcu 'inodes'}), and ends
+ * with the kernel's "possible unsafe locking scenario": one column per thread, {@code rlock} for a
+ * shared acquire or read section, {@code lock} for an exclusive one, {@code sync} for a wait for
+ * every reader.
  *
  * <p>Edges are typed by mode, as the kernel's recursive-read model: an {@link Srcu} read section
  * never waits, so cycles of read sections are harmless and not reported, while
@@ -38,9 +43,24 @@ import java.util.function.Consumer;
  * whoever holds it then. Closing a handle on a thread that neither held nor attached it is allowed
  * and counted ({@link #foreignCloses()}); {@linkplain #setStrict(boolean) strict mode} reports it.
  *
- * <p>Reports go to a handler, by default the {@link System.Logger} {@code "dev.quiesce.validate"}.
- * A handler may throw: the exception reaches the thread whose acquisition was reported, before the
- * acquisition takes effect, which is how tests make a bad order fail fast.
+ * <p>A try-acquire ({@code tryAcquireShared()}, {@code tryAcquireExclusive()}, a timed form given
+ * a timeout &le; 0, {@code Revocable.tryAccess()}, a wrapped lock's {@code tryLock()} or
+ * {@code tryLock(0, unit)}) never waits, so, as the kernel's lockdep treats a trylock, it adds no
+ * edge <em>into</em> the class it tried, and a failed one records nothing; once it succeeds, what
+ * the thread acquires while holding it adds edges <em>from</em> its class, as after any acquire.
+ *
+ * <p>Every report is a {@link Report} with {@linkplain Report#source() source}
+ * {@value Report#VALIDATOR}; each one is recorded as a JFR event, logged at {@code ERROR} to the
+ * {@link System.Logger} {@code "dev.quiesce.validate"} (unless {@link #setLogReports(boolean)
+ * turned off}), and given to the {@linkplain #setReportHandler handler}, if one is set, in that
+ * order. A handler may throw: the exception reaches the thread whose acquisition was reported,
+ * before the acquisition takes effect, which is how tests make a bad order fail fast. A
+ * primitive's own reports (misuse, stalls, failed callbacks) go elsewhere: see {@link Report}.
+ *
+ * <p>Cost. A new edge records one stack; an acquisition records its own stack only as
+ * {@link LeakStacks} says (default {@link LeakStacks#SIMPLE}: a sample), for the reports that show
+ * an open handle — leaks, leases, stalls, tasks that end holding one, and the held lock of a cycle.
+ * Every handle is tracked at every level: a leak is always found; only its stack may be missing.
  *
  * @since 0.1.0
  */
@@ -112,14 +132,97 @@ public final class Validator {
     }
 
     /**
-     * Sets where validation reports go. Pass {@code null} to restore the default (logging).
+     * Sets a handler that receives every validator report <em>in addition to</em> the log and the
+     * JFR event; pass {@code null} to remove it. (Until 0.1.0 was released, a handler replaced the
+     * log; turn the log off with {@link #setLogReports(boolean)}.) The handler runs on the thread
+     * that found the problem — the one acquiring, releasing or ending a task, or the validator's
+     * own thread for leaks and leases — after the report is logged. An exception it throws
+     * propagates to that thread: from an acquisition, before the acquisition takes effect.
      *
-     * @param handler the handler, or null
+     * @param handler the handler, or null for none
      */
     public static void setReportHandler(Consumer<? super Report> handler) {
         if (Tracker.ENABLED) {
-            engine().handler = handler != null ? handler : Engine::log;
+            engine().handler = handler;
         }
+    }
+
+    /**
+     * Sets whether validator reports are logged to the {@link System.Logger}
+     * {@code "dev.quiesce.validate"} (at {@code ERROR}); on by default. Turning it off leaves the
+     * JFR event and the {@linkplain #setReportHandler handler}: for a program or a test that takes
+     * the reports itself and does not want them twice. (Configuring the logger's level would do it
+     * too, but for every user of that logger's backend, and differently for each backend.)
+     *
+     * @param log whether to log reports
+     */
+    public static void setLogReports(boolean log) {
+        if (Tracker.ENABLED) {
+            engine().logReports = log;
+        }
+    }
+
+    /**
+     * Returns whether validator reports are logged (see {@link #setLogReports(boolean)}).
+     *
+     * @return true unless turned off; false when validation is off
+     */
+    public static boolean isLogReports() {
+        return Tracker.ENABLED && engine().logReports;
+    }
+
+    /** The system property that sets the initial {@link LeakStacks} level: {@value}. */
+    public static final String LEAK_STACKS_PROPERTY = "dev.quiesce.validate.leakStacks";
+
+    /**
+     * Which acquisitions record their stack, as Netty's {@code ResourceLeakDetector.Level}. The
+     * stack of an open handle is what leak, lease-expiry, stall and task reports show, and what a
+     * lock-order report shows for the lock held; it costs a {@link Throwable} per acquisition that
+     * records one. Every handle is tracked at every level — leaks, leases and open handles are
+     * found and counted alike — and lock-order checking is the same at every level (an edge records
+     * its stack when it is first seen). The initial level is the system property
+     * {@value #LEAK_STACKS_PROPERTY} ({@code disabled}, {@code simple}, {@code advanced} or
+     * {@code paranoid}, any case; {@code simple} if absent or unknown); a report made without a
+     * stack says which level left it out.
+     *
+     * @since 0.1.0
+     */
+    public enum LeakStacks {
+        /** No acquisition records its stack. */
+        DISABLED,
+        /**
+         * The default: the first acquisition of each lock class and then one acquisition in 128,
+         * at random, record their stack — a handle that keeps leaking from one place is soon
+         * reported with its stack.
+         */
+        SIMPLE,
+        /** Every acquisition records its stack. */
+        ADVANCED,
+        /** As {@link #ADVANCED}, and every {@code detach()} and {@code attach()} records its call site. */
+        PARANOID
+    }
+
+    /**
+     * Sets which acquisitions record their stack from now on (acquisitions already made keep what
+     * they recorded).
+     *
+     * @param level the level
+     * @throws NullPointerException if {@code level} is null
+     */
+    public static void setLeakStacks(LeakStacks level) {
+        Objects.requireNonNull(level, "level");
+        if (Tracker.ENABLED) {
+            engine().leakStacks = level;
+        }
+    }
+
+    /**
+     * Returns which acquisitions record their stack.
+     *
+     * @return the level; {@link LeakStacks#DISABLED} when validation is off
+     */
+    public static LeakStacks leakStacks() {
+        return Tracker.ENABLED ? engine().leakStacks : LeakStacks.DISABLED;
     }
 
     /**
@@ -160,7 +263,8 @@ public final class Validator {
 
     /**
      * Wraps a JDK lock so that it joins the lock graph, as an exclusive lock whose class is the line
-     * that calls this method. Returns {@code lock} itself when validation is off.
+     * that calls this method. {@code tryLock()}, and {@code tryLock(time, unit)} with a time
+     * &le; 0, are try-acquires (see above). Returns {@code lock} itself when validation is off.
      *
      * @param lock the lock
      * @return a lock that reports to the validator, or {@code lock}

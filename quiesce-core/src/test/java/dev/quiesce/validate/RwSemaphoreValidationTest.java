@@ -144,7 +144,7 @@ class RwSemaphoreValidationTest {
         RwSemaphore t = RwSemaphore.create("kill-self");
         try (Permit shared = t.acquireSharedUninterruptibly()) {
             String m = assertThrows(Reported.class, t::kill).getMessage();
-            assertTrue(m.contains("wait in kill() of RwSemaphore class 'kill-self'"), m);
+            assertTrue(m.contains("wait in kill() of RwSemaphore 'kill-self' (exclusive) of class"), m);
             assertTrue(m.contains("release the shared permit before kill() (there is no upgrade)"), m);
             assertTrue(shared.isOpen());
         }
@@ -245,7 +245,7 @@ class RwSemaphoreValidationTest {
             pool.submit(() -> { }).get(30, TimeUnit.SECONDS);    // one thread, FIFO: the first task's check is done
             List<Report> held = ofKind(Report.Kind.TASK_HELD);
             assertEquals(1, held.size(), () -> "reports: " + reports);
-            assertTrue(held.get(0).message().contains("'task-permit'"), held.get(0).message());
+            assertTrue(held.get(0).message().contains("RwSemaphore[task-permit"), held.get(0).message());
             leaked.close();
         } finally {
             pool.shutdown();
@@ -290,7 +290,8 @@ class RwSemaphoreValidationTest {
         String m = ofKind(Report.Kind.LEAK).get(0).message();
         assertTrue(m.contains("leakAnAccess"), m);
         // Issue 11: in the words of a revocable, not of the semaphore inside it.
-        assertTrue(m.contains("Revocable[socket, 1 access open]") && m.contains("Revocable class 'socket'"), m);
+        assertTrue(m.contains("Revocable[socket, 1 access open] (shared) of Revocable class"
+                + " 'RwSemaphoreValidationTest.java:"), m);
         assertTrue(m.contains("revoke() will wait for ever, and the release action will never run"), m);
         String words = withoutStacks(m);
         assertFalse(words.contains("RwSemaphore[") || words.contains("kill()"), words);
@@ -308,7 +309,7 @@ class RwSemaphoreValidationTest {
         Revocable<String> conn = Revocable.of("conn", "resource", x -> { });
         try (Access<String> a = conn.tryAccess()) {
             String m = assertThrows(Reported.class, conn::revoke).getMessage();
-            assertTrue(m.contains("wait in revoke() of Revocable class 'conn'"), m);
+            assertTrue(m.contains("wait in revoke() of Revocable 'conn' (exclusive) of class"), m);
             assertTrue(m.contains("this is the same instance, Revocable[conn, 1 access open]"), m);
             assertTrue(m.contains("would wait for its own access, which can never end while it waits — a"
                     + " self-deadlock; close the access before revoke()"), m);

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import static dev.quiesce.validate.ValidationTestSupport.onThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -50,6 +51,7 @@ class ValidatorToolsTest {
 
     @Test
     void jdkLocksJoinTheGraph() throws Exception {
+        int wrapLine = new Throwable().getStackTrace()[0].getLineNumber() + 1;
         Lock accounts = Validator.wrap(new ReentrantLock());
         Srcu cache = Srcu.create("cache");
         onThread("transfer", () -> {
@@ -68,7 +70,12 @@ class ValidatorToolsTest {
         });
         List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
         assertEquals(1, cycles.size(), () -> "reports: " + reports);
-        assertTrue(cycles.get(0).message().contains("Lock class 'ReentrantLock'"), cycles.get(0).message());
+        String m = cycles.get(0).message();
+        // The wrapper's class is the line that wrapped it; the lock itself is named apart.
+        assertTrue(m.contains("is trying to acquire Lock 'ReentrantLock@") && m.contains("(exclusive) of class"
+                + " 'ValidatorToolsTest.java:" + wrapLine + "' (created at " + getClass().getName()
+                + ".jdkLocksJoinTheGraph(ValidatorToolsTest.java:" + wrapLine + "))"), m);
+        assertTrue(m.contains("this acquisition:\n      at " + getClass().getName() + ".lambda$jdkLocksJoinTheGraph$"), m);
     }
 
     @Test
@@ -90,19 +97,35 @@ class ValidatorToolsTest {
         assertEquals(List.of(), reports);
     }
 
+    /** Thrown by the test handler so that a reported wait does not go on to deadlock. */
+    static final class Reported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Reported(Report r) {
+            super(r.message());
+        }
+    }
+
     @Test
     void upgradeIsReported() {
+        Validator.setReportHandler(r -> {
+            reports.add(r);
+            throw new Reported(r);
+        });
         ReadWriteLock rw = Validator.wrap(new ReentrantReadWriteLock());
         rw.readLock().lock();
-        boolean got;
         try {
-            got = rw.writeLock().tryLock(0, TimeUnit.NANOSECONDS);  // would wait for ever untimed
+            // A try (no wait) is no upgrade attempt to report, as a trylock to lockdep ...
+            assertFalse(rw.writeLock().tryLock());
+            assertFalse(rw.writeLock().tryLock(0, TimeUnit.NANOSECONDS));
+            assertEquals(List.of(), reports);
+            // ... but lock() would wait for ever: reported, and thrown here before it waits.
+            assertThrows(Reported.class, () -> rw.writeLock().lock());
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         } finally {
             rw.readLock().unlock();
         }
-        assertFalse(got);
         List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
         assertEquals(1, cycles.size(), () -> "reports: " + reports);
         String m = cycles.get(0).message();

@@ -4,6 +4,7 @@ import dev.quiesce.Report;
 import dev.quiesce.nio.Modification;
 import dev.quiesce.nio.Volume;
 import dev.quiesce.nio.Watch;
+import dev.quiesce.validate.Validator;
 
 import java.io.Console;
 import java.io.IOException;
@@ -178,7 +179,7 @@ final class DemoRun {
             checkEvents();
             synchronized (reports) {
                 for (Report r : reports) {
-                    failures.add("the volume reported " + r);
+                    failures.add((Report.VALIDATOR.equals(r.source()) ? "" : "the volume reported ") + r);
                 }
             }
             return printResult();
@@ -192,6 +193,13 @@ final class DemoRun {
     // ------------------------------------------------------------------------------------------
 
     private void setUp() throws IOException {
+        // With -Ddev.quiesce.validate=true, a validator report (a lock order that can deadlock, a
+        // leaked or unbalanced handle) is a failure of the run, as the volume's own reports are.
+        Validator.setReportHandler(r -> {
+            synchronized (reports) {
+                reports.add(r);
+            }
+        });
         volumeDir = Files.createDirectory(runDir.resolve("volume"));
         snapshotsDir = Files.createDirectory(runDir.resolve("snapshots"));
         try {
@@ -264,6 +272,7 @@ final class DemoRun {
         if (io != null) {
             io.shutdownNow();
         }
+        Validator.setReportHandler(null);
     }
 
     /**
@@ -770,7 +779,9 @@ final class DemoRun {
             // not Linux: no load average
         }
         return "JDK " + System.getProperty("java.vm.vendor") + " " + Runtime.version() + ", "
-                + Runtime.getRuntime().availableProcessors() + " CPUs" + load;
+                + Runtime.getRuntime().availableProcessors() + " CPUs" + load
+                + (Validator.isEnabled() ? ", validation on (leakStacks="
+                        + Validator.leakStacks().name().toLowerCase(Locale.ROOT) + ")" : "");
     }
 
     /** Whether progress may overwrite its line: a terminal (JDK 22+ answers Console.isTerminal()). */

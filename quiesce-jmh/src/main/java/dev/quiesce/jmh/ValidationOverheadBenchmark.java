@@ -42,12 +42,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * <tr><td>{@code rwsemAcquirePermit}</td><td>{@code acquireShared().close()}</td><td>yes (order check
  *     + ownership record)</td></tr>
  * <tr><td>{@code rwsemExclusive}</td><td>{@code acquireExclusive().close()}</td><td>yes</td></tr>
+ * <tr><td>{@code srcuHandOff}</td><td>{@code enter().detach()}, {@code attach()}, {@code close()}:
+ *     the demo's shape, where every write's section ends on a completion thread</td><td>yes
+ *     (record, hand-off history, the handle table)</td></tr>
  * </table>
  *
  * <p>What to read: with the validator off, each hooked pair should be within noise of its proxy
  * (and of its {@code Off} figure in {@link ReadSideBenchmark} / {@link RwSemaphoreBenchmark}); the
  * {@code On} figures are its real cost. The proxies are also run {@code On}, which shows the
  * validator does not slow unhooked paths. Run with {@code -prof gc}: {@code On} allocates records.
+ * {@code On} runs at the default acquisition-stack level ({@code dev.quiesce.validate.leakStacks=simple}:
+ * the first acquisition of each class and 1 in 128 record their stack), the level meant to be left
+ * on in staging.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -177,6 +183,24 @@ public class ValidationOverheadBenchmark {
     public void rwsemAcquirePermitOn() throws InterruptedException {
         Permit p = sem.acquireShared();
         p.close();
+    }
+
+    /** {@code enter().detach()}, then {@code attach()} and {@code close()}, validator off. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = OFF)
+    public void srcuHandOffOff() {
+        ReadSection s = srcu.enter().detach();
+        s.attach();
+        s.close();
+    }
+
+    /** {@code enter().detach()}, then {@code attach()} and {@code close()}, validator on. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = ON)
+    public void srcuHandOffOn() {
+        ReadSection s = srcu.enter().detach();
+        s.attach();
+        s.close();
     }
 
     /**
