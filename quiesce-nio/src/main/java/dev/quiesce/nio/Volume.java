@@ -22,6 +22,7 @@ import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
@@ -900,7 +901,10 @@ public final class Volume implements Closeable {
                 if (kind == Modification.Kind.MOVE) {
                     moved(real, realTarget);
                 } else {
-                    Object key = fileKey(realTarget);
+                    // The copy's own key: a link copied with NOFOLLOW_LINKS may dangle (fileKey follows).
+                    BasicFileAttributes copy = Files.readAttributes(realTarget, BasicFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    Object key = copy.fileKey() != null ? copy.fileKey() : realTarget;
                     dirty.compute(key, (k, n) -> {
                         FileNode node = n != null ? n : nodes.getOrDefault(k, new FileNode(k, realTarget));
                         node.names.add(realTarget);

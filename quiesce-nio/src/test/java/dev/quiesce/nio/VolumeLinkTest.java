@@ -190,6 +190,21 @@ class VolumeLinkTest {
         assertEquals(before, outsideTree(), "something outside the root changed");
     }
 
+    /**
+     * Regression — a dangling link copied as a link ({@code NOFOLLOW_LINKS}) through the volume was
+     * copied, and then the copy threw {@link java.nio.file.NoSuchFileException}: the volume read the
+     * new name's file key (to mark it for syncFs) following the link. It now reads the key of the
+     * name itself, as the copy made it.
+     */
+    @Test
+    void aDanglingLinkCopiedAsALinkIsCopiedWithoutAnError() throws Exception {
+        Files.copy(volume.path("dangling"), volume.path("danglingCopy"), LinkOption.NOFOLLOW_LINKS);
+        assertTrue(Files.isSymbolicLink(volume.path("danglingCopy")));
+        assertEquals(outside.resolve("new").toString(), Files.readSymbolicLink(volume.path("danglingCopy")).toString());
+        volume.syncFs();
+        assertFalse(Files.exists(outside.resolve("new"), LinkOption.NOFOLLOW_LINKS));
+    }
+
     /** A loop of links is refused after Linux's 40 links (ELOOP), naming the root. */
     @Test
     void aLoopOfLinksIsRefused() throws Exception {
