@@ -231,7 +231,8 @@ class VolumeLinkTest {
         volume.forceObserver = forced::add;
         Path target = volume.path("sub", "t.dat");
         Path realTarget = volume.directory().resolve("sub").resolve("t.dat");
-        try (Watch w = volume.watch(seen::add)) {
+        Watch watch = volume.watch(seen::add);
+        try {
             byte value = 1;
             for (String via : List.of("in/t.dat", "inFile", "inAbs", "sub/self")) {
                 seen.clear();
@@ -251,6 +252,8 @@ class VolumeLinkTest {
                 assertArrayEquals(new byte[] {value, value}, Files.readAllBytes(volume.path(via)), via);
                 value++;
             }
+        } finally {
+            watch.close();
         }
         Files.createDirectory(volume.path("in", "deeper"));
         assertTrue(Files.isDirectory(volume.directory().resolve("sub/deeper")));
@@ -275,8 +278,11 @@ class VolumeLinkTest {
                     assertTrue(e.getReason().contains("outside the volume root " + v.directory()), e::toString);
                 }
                 List<Modification> seen = new CopyOnWriteArrayList<>();
-                try (Watch w = v.watch(seen::add)) {
+                Watch watch = v.watch(seen::add);
+                try {
                     Files.write(v.path("in", "y"), new byte[] {2});
+                } finally {
+                    watch.close();
                 }
                 assertTrue(seen.stream().anyMatch(m -> m.kind() == Modification.Kind.WRITE
                         && m.path().equals(v.path("sub", "y"))), seen::toString);
