@@ -1,6 +1,8 @@
 package dev.quiesce.nio;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
@@ -10,6 +12,7 @@ import java.nio.file.CopyOption;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,7 +20,13 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.AclFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.DosFileAttributeView;
 import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileOwnerAttributeView;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.nio.file.spi.FileSystemProvider;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -237,11 +246,51 @@ final class VolumeProvider extends FileSystemProvider {
         Path real;
         try {
             real = fs.real(path, options);
-        } catch (IOException outside) {
-            return null;
+        } catch (IOException refused) {
+            return refusedView(type, refused);
         }
         return plain(real).getFileAttributeView(real, type, options);
     }
+
+    /**
+     * A view of a path the volume refuses (outside its root, lexically or through a link), whose every
+     * I/O method throws that refusal: {@code Files.setLastModifiedTime}, {@code setPosixFilePermissions}
+     * and {@code setOwner}, which ask for a view and use it at once, then fail with the refusal naming
+     * the root instead of a {@link NullPointerException} on a null view. {@code name()} answers; a
+     * type that is not an interface gets {@code null} (no such view).
+     */
+    private static <V extends FileAttributeView> V refusedView(Class<V> type, IOException refused) {
+        if (!type.isInterface()) {
+            return null;
+        }
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                switch (method.getName()) {
+                    case "equals":
+                        return proxy == args[0];
+                    case "hashCode":
+                        return System.identityHashCode(proxy);
+                    default:
+                        return type.getSimpleName() + "[refused: " + refused.getMessage() + "]";
+                }
+            }
+            if (method.getName().equals("name") && method.getParameterCount() == 0) {
+                return VIEW_NAMES.getOrDefault(type, type.getSimpleName());
+            }
+            if (refused instanceof FileSystemException) {
+                FileSystemException f = (FileSystemException) refused;
+                throw new FileSystemException(f.getFile(), f.getOtherFile(), f.getReason());
+            }
+            throw new IOException(refused.getMessage(), refused);
+        };
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+
+    /** The names of the JDK's views, for {@link #refusedView}'s {@code name()}. */
+    private static final Map<Class<?>, String> VIEW_NAMES = Map.of(BasicFileAttributeView.class, "basic",
+            PosixFileAttributeView.class, "posix", DosFileAttributeView.class, "dos",
+            FileOwnerAttributeView.class, "owner", AclFileAttributeView.class, "acl",
+            UserDefinedFileAttributeView.class, "user");
 
     @Override
     public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options)

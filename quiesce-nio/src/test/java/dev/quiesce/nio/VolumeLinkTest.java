@@ -17,7 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -165,8 +168,16 @@ class VolumeLinkTest {
             ops.put("readAttributes " + fileLink, () -> Files.readAttributes(volume.path(fileLink), "size"));
             ops.put("setAttribute " + fileLink, () -> Files.setAttribute(volume.path(fileLink), "lastModifiedTime",
                     FileTime.fromMillis(0)));
+            // Through a view (these threw NullPointerException on the null view of a refused path).
+            ops.put("setLastModifiedTime " + fileLink, () -> Files.setLastModifiedTime(volume.path(fileLink),
+                    FileTime.fromMillis(0)));
+            ops.put("setPosixFilePermissions " + fileLink, () -> Files.setPosixFilePermissions(volume.path(fileLink),
+                    PosixFilePermissions.fromString("rwxrwxrwx")));
+            ops.put("view readAttributes " + fileLink, () -> Files.getFileAttributeView(volume.path(fileLink),
+                    BasicFileAttributeView.class).readAttributes());
         }
         assertRefused(ops);
+        assertEquals("posix", Files.getFileAttributeView(volume.path("outFile"), PosixFileAttributeView.class).name());
         assertFalse(Files.exists(outside.resolve("new"), LinkOption.NOFOLLOW_LINKS), "created through a dangling link");
         assertFalse(Files.exists(volume.path("outFile")), "a link to outside exists as far as the volume goes");
     }
