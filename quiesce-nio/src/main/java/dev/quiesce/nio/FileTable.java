@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -172,7 +173,10 @@ final class FileTable {
 
     /** A copy made {@code realTarget}: marks the new file for the next sync. */
     void copied(Path realTarget) throws IOException {
-        Object key = fileKey(realTarget);
+        // The copy's own key: a link copied with NOFOLLOW_LINKS may dangle (fileKey follows links).
+        BasicFileAttributes copy = Files.readAttributes(realTarget, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        Object key = copy.fileKey() != null ? copy.fileKey() : realTarget;
         dirty.compute(key, (k, n) -> {
             FileNode node = n != null ? n : nodes.getOrDefault(k, new FileNode(k, realTarget));
             node.names.add(realTarget);
@@ -223,8 +227,11 @@ final class FileTable {
     }
 
     private void forceMarked() throws IOException {
+        // Over copies of the keys: a mark put back after a failed force must wait for the next
+        // sync. A live iterator may meet it again (ConcurrentHashMap's iterators may see later
+        // insertions), and then force it again and again while the device fails.
         IOException failure = null;
-        for (Object key : dirty.keySet()) {
+        for (Object key : new ArrayList<>(dirty.keySet())) {
             FileNode node = dirty.remove(key);
             if (node == null) {
                 continue;
@@ -236,7 +243,7 @@ final class FileTable {
                 failure = addFailure(failure, e);
             }
         }
-        for (Path dir : dirtyDirectories) {
+        for (Path dir : new ArrayList<>(dirtyDirectories)) {
             if (!dirtyDirectories.remove(dir)) {
                 continue;
             }
