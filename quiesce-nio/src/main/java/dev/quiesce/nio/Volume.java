@@ -61,8 +61,18 @@ import java.util.function.Consumer;
  * {@code FileChannel.open}, {@code AsynchronousFileChannel.open}, {@code Files.write},
  * {@code Files.newOutputStream}, {@code Files.newByteChannel}, {@code Files.copy/move/delete} and
  * {@code Files.createDirectory} on a volume path all go through it. A relative path of the volume's
- * file system is relative to the root; a path outside the root is refused with a
- * {@link java.nio.file.FileSystemException}.
+ * file system is relative to the root. A path outside the root is refused with a
+ * {@link java.nio.file.FileSystemException} naming the root, decided as Linux's {@code openat2(2)}
+ * with {@code RESOLVE_BENEATH} decides it: lexically, then through every symbolic link below the
+ * root. A link that leaves the root (an absolute target elsewhere, or a relative one that climbs
+ * out, even if it comes back) is refused whether it is used as a directory or as the file — for
+ * writes, opens (reading too), creations, deletions, moves, copies, truncation and attribute
+ * changes; the link itself may still be read ({@code NOFOLLOW_LINKS}), moved and deleted. A link
+ * that stays inside works, and a write through it is announced and forced as the file it reaches.
+ * Not closed: a directory name replaced by a link between the check and the operation (an open's
+ * last name is opened with {@code NOFOLLOW_LINKS}, so a link put there meanwhile fails the open).
+ * Each operation on a path pays one {@code lstat} per name below the root; reads and writes on an
+ * open channel pay nothing.
  *
  * <h2>The write protocol</h2>
  * Every modification goes: begin a section of the volume's {@link Srcu} → announce it to the
@@ -135,6 +145,18 @@ import java.util.function.Consumer;
  * the file system cannot open as a channel (Jimfs; Windows) is not synced. A file system that makes
  * a new file exist only when its channel is closed (the zip file system) is tracked by the path
  * until then. A path of a volume cannot be the root of another volume.
+ *
+ * <h2>When a write or a force fails</h2>
+ * A write that fails (ENOSPC, EIO, any {@code IOException}) ends as one that succeeds: its section
+ * ends and its permits are released before the caller sees the failure (for an async write, before
+ * {@code failed} runs or its {@code Future} completes), so {@code syncFs()}, {@code freeze()} and
+ * {@code truncate} never wait for it. Its file stays marked, since part of it may have been written,
+ * and the next {@code syncFs()} forces it. The failure is thrown (or passed to {@code failed}) once
+ * and is not sent to the report handler. A failing force makes {@code syncFs()}, {@code freeze()}
+ * (which then leaves the volume not frozen) and {@code close()} (which still closes everything)
+ * throw the first failure, the others suppressed, and keeps the marks for the next
+ * {@code syncFs()}. As with {@code fsync} on Linux, a later force may succeed although the device
+ * lost data: treat a failed {@code syncFs()} as the signal.
  *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread. {@code syncFs()}, {@code watch} and {@code close()}
