@@ -248,6 +248,16 @@ public final class Volume implements Closeable {
     }
 
     /**
+     * Returns the volume's name: the one given to its builder, else its root path. A label for
+     * reports, thread dumps and meters, not a key: two volumes may have the same name.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
      * Returns the volume's root directory as a path of its file system.
      *
      * @return the root (absolute, real)
