@@ -270,17 +270,17 @@ final class FaultyFileSystem extends FileSystem {
     }
 
     /** A path of the faulty file system: a default path underneath. */
-    private static final class FaultyPath implements Path {
+    private static final class FaultyPath extends ForwardingPath {
         final FaultyFileSystem fs;
-        final Path delegate;
 
         FaultyPath(FaultyFileSystem fs, Path delegate) {
+            super(delegate);
             this.fs = fs;
-            this.delegate = delegate;
         }
 
-        private Path wrap(Path p) {
-            return p == null ? null : new FaultyPath(fs, p);
+        @Override
+        FaultyPath make(Path p) {
+            return new FaultyPath(fs, p);
         }
 
         @Override
@@ -288,66 +288,11 @@ final class FaultyFileSystem extends FileSystem {
             return fs;
         }
 
+        /** Also a plain path of the file system underneath (see plainOf). */
         @Override
-        public boolean isAbsolute() {
-            return delegate.isAbsolute();
-        }
-
-        @Override
-        public Path getRoot() {
-            return wrap(delegate.getRoot());
-        }
-
-        @Override
-        public Path getFileName() {
-            return wrap(delegate.getFileName());
-        }
-
-        @Override
-        public Path getParent() {
-            return wrap(delegate.getParent());
-        }
-
-        @Override
-        public int getNameCount() {
-            return delegate.getNameCount();
-        }
-
-        @Override
-        public Path getName(int index) {
-            return wrap(delegate.getName(index));
-        }
-
-        @Override
-        public Path subpath(int beginIndex, int endIndex) {
-            return wrap(delegate.subpath(beginIndex, endIndex));
-        }
-
-        @Override
-        public boolean startsWith(Path other) {
-            return other instanceof FaultyPath && ((FaultyPath) other).fs == fs
-                    && delegate.startsWith(((FaultyPath) other).delegate);
-        }
-
-        @Override
-        public boolean endsWith(Path other) {
-            return other instanceof FaultyPath && ((FaultyPath) other).fs == fs
-                    && delegate.endsWith(((FaultyPath) other).delegate);
-        }
-
-        @Override
-        public Path normalize() {
-            return wrap(delegate.normalize());
-        }
-
-        @Override
-        public Path resolve(Path other) {
-            return wrap(delegate.resolve(fs.plainOf(other)));
-        }
-
-        @Override
-        public Path relativize(Path other) {
-            return wrap(delegate.relativize(fs.plainOf(other)));
+        Path delegateOf(Path other) {
+            Path d = super.delegateOf(other);
+            return d != null || other.getFileSystem() != fs.plain ? d : other;
         }
 
         @Override
@@ -369,26 +314,6 @@ final class FaultyFileSystem extends FileSystem {
         public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers)
                 throws IOException {
             return delegate.register(watcher, events, modifiers);
-        }
-
-        @Override
-        public int compareTo(Path other) {
-            return delegate.compareTo(fs.plainOf(other));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof FaultyPath && ((FaultyPath) o).fs == fs && ((FaultyPath) o).delegate.equals(delegate);
-        }
-
-        @Override
-        public int hashCode() {
-            return delegate.hashCode() ^ 0x5bd1e995;
-        }
-
-        @Override
-        public String toString() {
-            return delegate.toString();
         }
     }
 

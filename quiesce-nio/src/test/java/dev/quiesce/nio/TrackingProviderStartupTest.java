@@ -108,6 +108,7 @@ class TrackingProviderStartupTest {
     void theStartUpPathHasNoInvokedynamic() throws Exception {
         ToolProvider javap = ToolProvider.findFirst("javap").orElseThrow();
         for (Class<?> c : List.of(TrackingFileSystemProvider.class, TrackingFileSystem.class, TrackingPath.class,
+                ForwardingPath.class,
                 TrackedRoot.class, TrackingWatchService.class)) {
             Path file = ChildJvm.mainClasses().resolve(c.getName().replace('.', '/') + ".class");
             StringWriter out = new StringWriter();
