@@ -256,8 +256,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /** The grace period's JFR event (an Events.GracePeriodEvent), or null: see Events. */
     private Object gpEvent;
     private long stallReportedFor = -1;
-    /** When the running grace period started, by the builder's clock. Driver only. */
-    private long gpBeganAt;
     // Figures for stats(): written by the driver once per grace period, never by readers.
     private volatile long lastGpNanos;
     private volatile long longestGpNanos;
@@ -1007,7 +1005,6 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             switch ((int) s & PHASE_MASK) {
                 case IDLE:
                     gpStartedAt = NOT_WAITED;              // the stall clock starts at the first wait
-                    gpBeganAt = clock.getAsLong();         // for stats(): one clock read per grace period
                     beginEvent();
                     gpSeq = s + 1;                         // start: before any scan (cookies rely on it)
                     break;
@@ -1026,7 +1023,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                         return r;
                     }
                     gpSeq = s + 2;                         // 4k+2 -> 4(k+1): completed
-                    recordDuration(clock.getAsLong() - gpBeganAt);
+                    // For stats(): timed from the first wait (the stall clock), so that a grace
+                    // period with no reader to wait for reads no clock at all and counts as 0.
+                    recordDuration(gpStartedAt == NOT_WAITED ? 0 : clock.getAsLong() - gpStartedAt);
                     commitEvent(s >>> 2);
                     onGracePeriodCompleted();
                     break;
@@ -1423,9 +1422,10 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * @param gracePeriodsCompleted grace periods completed since creation (exact)
      * @param gracePeriodInProgress whether a grace period had started and not completed
      * @param lastGracePeriodNanos  the duration of the most recently completed grace period, from
-     *                              its start to its completion, by the domain's clock (the builder's
-     *                              {@code clock}, {@code System.nanoTime} by default); 0 before the
-     *                              first
+     *                              the first scan that found a section to wait for to its completion,
+     *                              by the domain's clock (the builder's {@code clock},
+     *                              {@code System.nanoTime} by default); 0 for a grace period that
+     *                              waited for no section, and before the first
      * @param longestGracePeriodNanos the longest such duration since creation; 0 before the first
      * @param sectionsOpen          read sections open, approximate: the cells are summed one after
      *                              another while readers go on, so it is at least the number of
