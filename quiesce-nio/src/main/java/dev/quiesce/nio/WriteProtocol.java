@@ -95,7 +95,6 @@ final class WriteProtocol {
     private static final LockClass FREEZE_CLASS = LockClass.named("quiesce-nio freeze protection");
 
     private static final Registration[] NO_LISTENERS = new Registration[0];
-    private static final System.Logger LOG = System.getLogger("dev.quiesce.nio");
 
     private final String name;
     private final Path root;
@@ -677,6 +676,15 @@ final class WriteProtocol {
     }
 
     private static void log(Report r) {
-        LOG.log(System.Logger.Level.WARNING, r.toString(), r.cause());
+        Log.LOG.log(System.Logger.Level.WARNING, r.toString(), r.cause());
+    }
+
+    /**
+     * The logger, looked up at the first report rather than when the first volume opens: a volume
+     * of TrackingFileSystemProvider may open inside the logging framework's own start-up (a log
+     * file under a root), where a logger lookup could re-enter it.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.quiesce.nio");
     }
 }
