@@ -1379,8 +1379,25 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         long queued = callbacksQueued.get();
         long seq = gpSeq;
         long open = Math.max(0L, imbalance(0)) + Math.max(0L, imbalance(1));
+        long ended = sum(END);                              // ends before begins: ended <= begun
+        long begun = sum(0);
         return new Stats(name, seq >>> 2, (seq & PHASE_MASK) != IDLE, lastGpNanos, longestGpNanos, open,
-                queued, run, state < 0);
+                begun, ended, queued, run, state < 0);
+    }
+
+    /**
+     * The sum over both indexes of the cells' begin counts ({@code at} 0) or end counts
+     * ({@code at} END): cumulative, so each cell's count only grows, and so does the sum a thread
+     * reads in successive calls.
+     */
+    private long sum(int at) {
+        long[] c = counts;
+        int end = c.length - STRIDE;
+        long total = 0;
+        for (int i = STRIDE + at; i < end; i += STRIDE) {
+            total += (long) COUNTS.getVolatile(c, i) + (long) COUNTS.getVolatile(c, i + 1);
+        }
+        return total;
     }
 
     /**
@@ -1433,6 +1450,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      *                              some moment during it (a section that began and ended during the
      *                              scan may count); never negative — an index with more ends than
      *                              begins (a token released twice, reported as misuse) counts 0
+     * @param sectionsBegun         read sections begun since creation, by every form
+     *                              ({@code readLock}, {@code downRead}, {@code enter}, {@code track});
+     *                              a begin that races with {@code close()} and is refused may count
+     *                              as begun and ended
+     * @param sectionsEnded         read sections ended since creation; never more than
+     *                              {@code sectionsBegun} in one record (the ends are summed first).
+     *                              Both only grow from one call to the next on one thread
      * @param callbacksQueued       callbacks queued by {@code callAfterGracePeriod} since creation
      * @param callbacksRun          callbacks that have run (or thrown) since creation; the difference
      *                              is the callbacks pending
@@ -1440,7 +1464,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      */
     public record Stats(String name, long gracePeriodsCompleted, boolean gracePeriodInProgress,
                         long lastGracePeriodNanos, long longestGracePeriodNanos, long sectionsOpen,
-                        long callbacksQueued, long callbacksRun, boolean closed) {
+                        long sectionsBegun, long sectionsEnded, long callbacksQueued, long callbacksRun,
+                        boolean closed) {
 
         /**
          * Checks the name.
@@ -1451,6 +1476,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
          * @param lastGracePeriodNanos    the last one's duration
          * @param longestGracePeriodNanos the longest one's duration
          * @param sectionsOpen            sections open (approximate)
+         * @param sectionsBegun           sections begun
+         * @param sectionsEnded           sections ended
          * @param callbacksQueued         callbacks queued
          * @param callbacksRun            callbacks run
          * @param closed                  whether closed

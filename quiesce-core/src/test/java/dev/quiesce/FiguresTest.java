@@ -30,11 +30,13 @@ class FiguresTest {
         AtomicLong now = new AtomicLong();
         Srcu s = Srcu.builder().name("figures").clock(now::get).build();
         Srcu.Stats idle = s.stats();
-        assertEquals(new Srcu.Stats("figures", 0, false, 0, 0, 0, 0, 0, false), idle);
+        assertEquals(new Srcu.Stats("figures", 0, false, 0, 0, 0, 0, 0, 0, 0, false), idle);
 
         ReadSection section = s.enter();
         int token = s.downRead();
         assertEquals(2, s.stats().sectionsOpen());
+        assertEquals(2, s.stats().sectionsBegun());
+        assertEquals(0, s.stats().sectionsEnded());
 
         SrcuTestSupport.Worker updater = start("updater", s::synchronize);
         awaitCondition("the updater waits for the sections", () -> LockSupport.getBlocker(updater) == s);
@@ -57,6 +59,9 @@ class FiguresTest {
         assertEquals(Duration.ofMillis(5).toNanos(), after.lastGracePeriodNanos());
         assertEquals(Duration.ofMillis(5).toNanos(), after.longestGracePeriodNanos());
         assertEquals(0, after.sectionsOpen());
+        s.readUnlock(s.readLock());                        // a third form, on another index maybe
+        assertEquals(3, s.stats().sectionsBegun());
+        assertEquals(3, s.stats().sectionsEnded());
 
         s.synchronize();                                   // the clock stands still: 0 ns
         Srcu.Stats second = s.stats();
@@ -107,9 +112,16 @@ class FiguresTest {
             // A fixed amount of checking, not a time window; it goes on (within a deadlock guard)
             // until callbacks have run, or the check would prove nothing about them.
             long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long lastBegun = 0;
+            long lastEnded = 0;
             for (long snapshots = 0; snapshots < SNAPSHOTS || c.stats().callbacksRun() == 0; snapshots++) {
                 Srcu.Stats st = s.stats();
                 assertTrue(st.sectionsOpen() >= 2, st::toString);
+                // Two sections stay open throughout, and the cumulative sums only grow.
+                assertTrue(st.sectionsBegun() - st.sectionsEnded() >= 2, st::toString);
+                assertTrue(st.sectionsBegun() >= lastBegun && st.sectionsEnded() >= lastEnded, st::toString);
+                lastBegun = st.sectionsBegun();
+                lastEnded = st.sectionsEnded();
                 Srcu.Stats cb = c.stats();
                 assertTrue(cb.callbacksRun() <= cb.callbacksQueued(), cb::toString);
                 assertTrue(System.nanoTime() - guard < 0, "deadlock guard: no callback ran in 30 s");

@@ -30,6 +30,8 @@ import java.util.function.ToDoubleFunction;
  *     <td>the longest grace period since creation</td></tr>
  * <tr><td>{@code quiesce.srcu.sections.open}</td><td>gauge</td>
  *     <td>read sections open (approximate: a scan racing with readers)</td></tr>
+ * <tr><td>{@code quiesce.srcu.sections}</td><td>function counter</td>
+ *     <td>read sections begun (its rate is the domain's read rate)</td></tr>
  * <tr><td>{@code quiesce.srcu.callbacks.queued}</td><td>function counter</td>
  *     <td>callbacks queued by {@code callAfterGracePeriod}</td></tr>
  * <tr><td>{@code quiesce.srcu.callbacks.run}</td><td>function counter</td>
@@ -90,6 +92,8 @@ public final class SrcuMetrics implements MeterBinder {
                 .tags(tags).description("Longest grace period since the domain was created").register(registry);
         Gauge.builder("quiesce.srcu.sections.open", r, read(Srcu.Stats::sectionsOpen))
                 .tags(tags).description("Read sections open (approximate)").baseUnit("sections").register(registry);
+        FunctionCounter.builder("quiesce.srcu.sections", r, read(Srcu.Stats::sectionsBegun))
+                .tags(tags).description("Read sections begun").baseUnit("sections").register(registry);
         FunctionCounter.builder("quiesce.srcu.callbacks.queued", r, read(Srcu.Stats::callbacksQueued))
                 .tags(tags).description("Callbacks queued by callAfterGracePeriod").register(registry);
         FunctionCounter.builder("quiesce.srcu.callbacks.run", r, read(Srcu.Stats::callbacksRun))

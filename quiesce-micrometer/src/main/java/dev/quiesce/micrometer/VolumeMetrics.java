@@ -25,7 +25,9 @@ import java.util.function.ToDoubleFunction;
  * <caption>Meters (tags: {@code id}, {@code name}, and those given)</caption>
  * <tr><th>name</th><th>type</th><th>meaning</th></tr>
  * <tr><td>{@code quiesce.volume.modifications}</td><td>function counter</td>
- *     <td>modifications started (writes, truncations, creations, deletions, copies, moves)</td></tr>
+ *     <td>modifications started (writes, truncations, creations, deletions, copies, moves; a
+ *     modification that waited for a thaw counts again when it starts over: see
+ *     {@link VolumeStats#modificationsStarted()})</td></tr>
  * <tr><td>{@code quiesce.volume.modifications.in.flight}</td><td>gauge</td>
  *     <td>modifications started and not yet ended</td></tr>
  * <tr><td>{@code quiesce.volume.waits}</td><td>function counter</td>

@@ -40,8 +40,10 @@ class MeterBindersTest {
         binder.bindTo(registry);
         String id = Long.toString(binder.registration().id());
 
+        srcu.upRead(srcu.downRead());
         ReadSection section = srcu.enter();
         assertEquals(1.0, gauge(registry, "quiesce.srcu.sections.open", id).value());
+        assertEquals(2.0, counter(registry, "quiesce.srcu.sections", id).count());
         Thread updater = new Thread(srcu::synchronizeUninterruptibly, "updater");
         updater.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

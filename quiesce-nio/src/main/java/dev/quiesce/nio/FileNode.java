@@ -29,6 +29,11 @@ final class FileNode {
     final Set<Path> names = ConcurrentHashMap.newKeySet();
     /** Guarded by the node table's per-key lock ({@code ConcurrentHashMap.compute}). */
     int refs;
+    /**
+     * Set before this node is put into the dirty table, cleared after it is taken out: while set,
+     * a write's END need not look it up there (see {@link FileTable#markDirty}).
+     */
+    volatile boolean marked;
 
     FileNode(Object key, Path path) {
         this.key = key;

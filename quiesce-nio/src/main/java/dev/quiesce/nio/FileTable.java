@@ -40,7 +40,16 @@ final class FileTable {
      * did happens-before the end of a grace period that waited for it, so a syncFs() that waited for
      * a write sees its mark. forceMarked() removes a mark before forcing its file: a mark made after
      * the removal stays for the next syncFs(), and a mark that is removed was made after its data was
-     * written. One forcer at a time (forceLock): a second syncFs() that finds no mark must not return
+     * written.
+     *
+     * Marks: a node's volatile flag 'marked' spares a write's END the table lookup. markDirty()
+     * sets it before putting the node; forceMarked() clears it after removing the node and before
+     * forcing. A write that reads it set skips the put: its data landed before that read, and the
+     * read precedes the clear in the total order of volatile accesses, so the force that follows
+     * the clear (or a later one, if no forcer has taken the node yet) covers it — the argument the
+     * table lookup had. A flag cleared while the node is in the table (a put that raced with the
+     * removal) costs only a redundant put; a flag set with the node not in the table lasts only
+     * from the removal to the clear, or from the set to the put. One forcer at a time (forceLock): a second syncFs() that finds no mark must not return
      * before the first one's force of that file is done.
      */
 
@@ -149,12 +158,13 @@ final class FileTable {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Marks a file for the next sync, on every write's END: a read first, so a file written again
-     * and again is not re-put each time. A mark seen here is removed (if at all) after this read,
-     * and its file forced after the removal — after this write's data landed.
+     * Marks a file for the next sync, on every write's END: a read of the node's flag first, so a
+     * file written again and again is neither looked up nor re-put each time (see "Marks" in the
+     * notes).
      */
     void markDirty(FileNode node) {
-        if (dirty.get(node.key) != node) {
+        if (!node.marked) {
+            node.marked = true;
             dirty.put(node.key, node);
         }
     }
@@ -236,10 +246,13 @@ final class FileTable {
             if (node == null) {
                 continue;
             }
+            node.marked = false;                       // after the removal, before the force
             try {
                 forceFile(node);
             } catch (IOException e) {
-                dirty.putIfAbsent(key, node);
+                if (dirty.putIfAbsent(key, node) == null) {
+                    node.marked = true;                // a flag set only with the node in the table
+                }
                 failure = addFailure(failure, e);
             }
         }

@@ -52,36 +52,66 @@ final class TrackedAsyncFileChannel extends AsynchronousFileChannel {
             handler.failed(new ClosedChannelException(), attachment);
             return;
         }
+        long quiet = protocol.enterQuietly(node);
+        if (quiet != 0L) {
+            issue(quiet, null, src, position, attachment, handler);   // nothing announced, nothing to wait for
+            return;
+        }
         try {
             Modification m = new Modification(Modification.Kind.WRITE, path, position, src.remaining(), null);
             protocol.beginAsync(m, node, waits,
-                    pass -> issue(pass, src, position, attachment, handler),
+                    pass -> issue(0L, pass, src, position, attachment, handler),
                     failure -> handler.failed(failure, attachment));
         } catch (IOException closedVolume) {
             handler.failed(closedVolume, attachment);
         }
     }
 
-    /** Issues the plain write with the holds handed to its completion; ends them if it cannot. */
-    private <A> void issue(Pass pass, ByteBuffer src, long position, A attachment,
+    /**
+     * Issues the plain write with the holds handed to its completion — the quiet path's packed
+     * {@code holds}, or {@code pass} — and ends them if it cannot.
+     */
+    private <A> void issue(long holds, Pass pass, ByteBuffer src, long position, A attachment,
             CompletionHandler<Integer, ? super A> handler) {
         try {
-            plain.write(src, position, attachment, new CompletionHandler<Integer, A>() {
-                @Override
-                public void completed(Integer written, A a) {
-                    pass.end();                       // END strictly before the caller's handler
-                    handler.completed(written, a);
-                }
-
-                @Override
-                public void failed(Throwable exc, A a) {
-                    pass.end();
-                    handler.failed(exc, a);
-                }
-            });
+            plain.write(src, position, attachment, new EndFirst<A>(protocol, node, holds, pass, handler));
         } catch (RuntimeException | Error e) {
-            pass.end();
+            protocol.end(node, holds, pass);
             throw e;
+        }
+    }
+
+    /**
+     * The plain write's handler: END strictly before the caller's handler, on whichever thread
+     * completes the write (the initiating thread too, when the channel completes at once). One
+     * object per write, the only one the quiet path allocates.
+     */
+    private static final class EndFirst<A> implements CompletionHandler<Integer, A> {
+        private final WriteProtocol protocol;
+        private final FileNode node;
+        private final long holds;
+        private final Pass pass;
+        private final CompletionHandler<Integer, ? super A> handler;
+
+        EndFirst(WriteProtocol protocol, FileNode node, long holds, Pass pass,
+                CompletionHandler<Integer, ? super A> handler) {
+            this.protocol = protocol;
+            this.node = node;
+            this.holds = holds;
+            this.pass = pass;
+            this.handler = handler;
+        }
+
+        @Override
+        public void completed(Integer written, A attachment) {
+            protocol.end(node, holds, pass);
+            handler.completed(written, attachment);
+        }
+
+        @Override
+        public void failed(Throwable exc, A attachment) {
+            protocol.end(node, holds, pass);
+            handler.failed(exc, attachment);
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.Objects;
 
 /**
  * A {@link FileChannel} opened through a {@link Volume}: each write, {@code transferFrom} and
- * {@code truncate} runs the volume's write protocol around the plain channel's call. Reads, locks,
+ * {@code truncate} runs the volume's write protocol around the plain channel's call (a write with
+ * no listener to tell and nothing to wait for takes the protocol's allocation-free quiet path). Reads, locks,
  * {@code force} and positions are the plain channel's. {@link #map} returns the plain mapping once
  * {@link #checkMap} has allowed its mode: writes through a mapping are not tracked.
  *
@@ -53,6 +54,14 @@ class TrackedFileChannel extends FileChannel {
                 waits);
     }
 
+    /**
+     * The quiet START ({@link WriteProtocol#enterQuietly}): the packed holds, or 0 when the write
+     * must take {@link #begin} (also when the channel is closed or not writable: begin refuses).
+     */
+    private long enterQuietly() {
+        return node != null && isOpen() ? protocol.enterQuietly(node) : 0L;
+    }
+
     private long at() throws IOException {
         return append ? -1 : plain.position();
     }
@@ -67,22 +76,24 @@ class TrackedFileChannel extends FileChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        Pass pass = begin(at(), src.remaining());
+        long quiet = enterQuietly();
+        Pass pass = quiet == 0L ? begin(at(), src.remaining()) : null;
         try {
             return plain.write(src);
         } finally {
-            pass.end();
+            protocol.end(node, quiet, pass);
         }
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, srcs.length);
-        Pass pass = begin(at(), remaining(srcs, offset, length));
+        long quiet = enterQuietly();
+        Pass pass = quiet == 0L ? begin(at(), remaining(srcs, offset, length)) : null;
         try {
             return plain.write(srcs, offset, length);
         } finally {
-            pass.end();
+            protocol.end(node, quiet, pass);
         }
     }
 
@@ -91,11 +102,12 @@ class TrackedFileChannel extends FileChannel {
         if (position < 0) {
             throw new IllegalArgumentException("negative position " + position);
         }
-        Pass pass = begin(position, src.remaining());
+        long quiet = enterQuietly();
+        Pass pass = quiet == 0L ? begin(position, src.remaining()) : null;
         try {
             return plain.write(src, position);
         } finally {
-            pass.end();
+            protocol.end(node, quiet, pass);
         }
     }
 
@@ -104,11 +116,12 @@ class TrackedFileChannel extends FileChannel {
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
         }
-        Pass pass = begin(position, count);
+        long quiet = enterQuietly();
+        Pass pass = quiet == 0L ? begin(position, count) : null;
         try {
             return plain.transferFrom(src, position, count);
         } finally {
-            pass.end();
+            protocol.end(node, quiet, pass);
         }
     }
 

@@ -84,6 +84,14 @@ import java.util.function.Consumer;
  * strictly before the caller's {@code CompletionHandler} runs or its {@code Future} completes, and
  * never blocks that thread.
  *
+ * <p>A write through a channel with no listener registered, validation off and nothing to wait
+ * for takes a quiet form of the same protocol: the section and the file's permit as
+ * allocation-free tokens, and instead of a freeze-protection permit a check, inside the section,
+ * of a flag that {@link #freeze()} raises before it waits for a grace period of the write domain.
+ * So a freeze drains such writes as it drains the others, and such a write allocates nothing and
+ * adds to the plain write two atomic instructions and their releases (measured in
+ * {@code docs/measurements.md}).
+ *
  * <p>A modification never waits while holding its section. When freeze protection or the file's
  * permit is not free (the volume is frozen, or the file is being truncated), it ends its section,
  * waits — a blocking write parks; an async write parks nothing: it is issued later from the volume's
@@ -401,7 +409,7 @@ public final class Volume implements Closeable {
                 freezeLock.unlock();
             }
             if (!done && exclusive != null) {
-                exclusive.close();
+                protocol.unblockWrites(exclusive);
             }
         }
     }
@@ -429,7 +437,7 @@ public final class Volume implements Closeable {
             freezeLock.unlock();
         }
         if (release != null) {
-            release.close();
+            protocol.unblockWrites(release);
         }
     }
 
@@ -442,9 +450,10 @@ public final class Volume implements Closeable {
      * @return the figures; works on a closed volume too
      */
     public VolumeStats stats() {
-        // Ends before starts: every end follows its start, so ended <= started, in flight >= 0.
-        long ended = protocol.ended();
-        long started = protocol.started();
+        // The write domain sums ends before begins: ended <= started, in flight >= 0.
+        Srcu.Stats sections = protocol.sections();
+        long ended = sections.sectionsEnded();
+        long started = sections.sectionsBegun();
         long waits = protocol.waited();
         long freezeCount;
         boolean isFrozen;

@@ -10,10 +10,15 @@ import java.time.Duration;
  * snapshot: {@link #modificationsInFlight()} may be off by the modifications that start or end
  * while the figures are read, and is exact only when nothing writes. Every count only grows.
  *
- * @param modificationsStarted modifications that got past the write protocol's START (writes,
- *                             truncations, creations, deletions, copies and moves through the volume)
- * @param modificationsEnded   of those, the ones whose END has run (an async write's on its
- *                             completion thread)
+ * @param modificationsStarted attempts at the write protocol's START, which are the sections
+ *                             begun in the volume's write domain: one for each modification
+ *                             (writes, truncations, creations, deletions, copies and moves through
+ *                             the volume), plus one for each time a modification started over
+ *                             after waiting (see {@code waits}; a listener's write that waits
+ *                             makes the write that called it start over too) or gave up (the
+ *                             volume closed, the wait interrupted, the channel closed)
+ * @param modificationsEnded   of those, the ones that have ended: at END (an async write's on its
+ *                             completion thread), or when the attempt started over or gave up
  * @param waits                times a modification waited, holding nothing, for a thaw or for a
  *                             truncation of its file (a blocking one parked; an async one was deferred)
  * @param freezes              {@link Volume#freeze()} calls that froze the volume (not nested ones)

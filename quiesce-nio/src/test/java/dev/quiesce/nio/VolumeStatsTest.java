@@ -107,6 +107,9 @@ class VolumeStatsTest {
         s = volume.stats();
         assertFalse(s.frozen());
         assertEquals(1, s.waits(), "the write parked once behind the freeze");
+        // Files.write: CREATE and WRITE; then the parked write's attempt and its start over.
+        assertEquals(4, s.modificationsStarted(), s::toString);
+        assertEquals(4, s.modificationsEnded(), s::toString);
         // Told once before it waited, not again when it started over (each listener sees it once).
         assertEquals(1, s.listenerFailures());
         assertEquals(1, reports.size());
