@@ -1217,8 +1217,9 @@ class VolumeEdgeTest {
 
     /** Whether {@code t} is parked inside the write protocol's drain of a freeze. */
     private static boolean drains(Thread t) {
-        if (t.getState() != Thread.State.WAITING) {
-            return false;
+        Thread.State state = t.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+            return false;                       // a grace period's waits are timed (stall checks)
         }
         for (StackTraceElement e : t.getStackTrace()) {
             if (e.getClassName().equals(WriteProtocol.class.getName()) && e.getMethodName().equals("blockWrites")) {

@@ -81,7 +81,10 @@ class VolumeQuietPathTest {
             writeMany(ch, src);
             long used = (Long) allocated.invoke(bean) - start - overhead;
             System.out.println("quiet blocking writes: " + used + " bytes for " + WRITES);
-            assertTrue(used < 1024, used + " bytes allocated by " + WRITES + " writes through the volume");
+            // Less than a byte per write: the general path allocates about 100 per write, while
+            // a one-off allocation on this thread during the loop (seen once in the full suite:
+            // 1408 bytes over 50 000 writes) is not a per-write cost.
+            assertTrue(used < WRITES, used + " bytes allocated by " + WRITES + " writes through the volume");
         }
         VolumeStats s = volume.stats();
         assertEquals(2L * WRITES + 1, s.modificationsStarted(), "the create and one section per write");
