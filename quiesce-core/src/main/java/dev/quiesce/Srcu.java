@@ -122,7 +122,13 @@ import java.util.function.Supplier;
  * {@code synchronize()} runs the grace period on the calling thread when no other thread is
  * already running one. Requests without a waiting thread (callbacks, {@code synchronizeAsync},
  * {@code startPoll}, a timed wait that gave up) are driven by a worker: a daemon thread per
- * domain, started on demand, that ends after a second without work. Blocking methods park
+ * domain, started on demand, that ends after a second without work. The worker paces its grace
+ * periods: it starts one at least 1 ms after its previous one completed, and every request
+ * queued meanwhile shares it, so a stream of callbacks costs readers a few scans a millisecond
+ * rather than back-to-back grace periods; a request that finds no worker grace period in the
+ * last millisecond starts one at once. {@code synchronize()}, {@code synchronizeExpedited()} and
+ * {@code awaitCompleted} drive their own grace periods and are never paced; {@code barrier()}
+ * waits for callbacks, and so for the pace too. Blocking methods park
  * (never spin for long) and work on virtual threads.
  *
  * @since 0.1.0
@@ -188,6 +194,20 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * driver, which re-arms and scans again: one unpark per park, not one per end (see
      * readUnlockUntracked for the ordering proof).
      *
+     * Pacing (the kernel's srcu_get_delay). A stream of callbacks would otherwise have the worker
+     * run grace periods back to back, each scan pulling every reader's cell line and each drain
+     * wait unparked by a reader's end, and every request would unpark the worker mid-wait so that
+     * it scanned again. So the worker starts a grace period at least PACE_NANOS after its last
+     * one completed — callbacks queued meanwhile share the next one, as their cookies are equal —
+     * and starts at once when it ran none in the last PACE_NANOS, so an isolated request is not
+     * delayed. While it paces or drives (workerBusy), requesters do not unpark it: it reads
+     * pending again when it is done. No lost wake-up: a requester adds to pending (a CAS) and
+     * then reads workerBusy; the worker clears workerBusy and then reads pending (dispatchReady,
+     * pending.peek(), hasWork()): by the total order of these volatile accesses either the worker
+     * sees the request or the requester sees workerBusy false and unparks it. synchronize()
+     * callers are never paced: they drive their own grace periods. A grace period that a caller
+     * completes while the worker paces is dispatched when the pace ends (at most PACE_NANOS late).
+     *
      * Callbacks and async waiters sit in `pending` with their cookie. The worker waits for the
      * head's cookie, then moves ready callbacks to `ready`, run one at a time in FIFO order by a
      * task on the callback executor, and completes async futures by tasks on that executor.
@@ -226,6 +246,11 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     /** How long an expedited wait spins before it parks. */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /**
+     * The least time between the starts of two grace periods the worker drives for callbacks and
+     * async requests (see "Pacing" in the notes).
+     */
+    static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** How long an idle worker lingers before its thread ends. */
     private static final long WORKER_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Callbacks run by one executor task before it yields the executor thread. */
@@ -239,6 +264,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private final Consumer<? super Report> reportHandler;
     private final long stallNanos;
     private final LongSupplier clock;
+    /** Times the worker's pace: real time, or a test's clock (Builder.paceClock). */
+    private final LongSupplier paceClock;
     /** The validator's node for this domain's lock class; null when validation is off. */
     private final Object lockClass;
 
@@ -263,6 +290,14 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     // Worker, callbacks, barrier.
     private volatile Thread worker;
+    /**
+     * True while the worker paces or drives a grace period: it looks at pending again afterwards,
+     * so a new request need not unpark it (see "Pacing" in the notes).
+     */
+    private volatile boolean workerBusy;
+    /** When the worker's last grace period completed, by paceClock; worker only. */
+    private long workerGpDoneAt;
+    private boolean workerGpDone;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> ready = new ConcurrentLinkedQueue<>();
     private final AtomicLong callbacksQueued = new AtomicLong();
@@ -292,6 +327,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         this.reportHandler = b.reportHandler != null ? b.reportHandler : Reports::log;
         this.stallNanos = b.stallNanos;
         this.clock = b.clock != null ? b.clock : System::nanoTime;
+        this.paceClock = b.paceClock != null ? b.paceClock : System::nanoTime;
         this.lockClass = Tracker.ENABLED ? Tracker.INSTANCE.lockClass(b.lockClass, "Srcu", name) : null;
     }
 
@@ -1200,7 +1236,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private void ensureWorker() {
         Thread w = worker;
         if (w != null) {
-            LockSupport.unpark(w);
+            if (!workerBusy) {                             // see "Pacing" in the notes
+                LockSupport.unpark(w);
+            }
             return;
         }
         Thread t = new Thread(this::workerLoop, "quiesce-srcu-" + name);
@@ -1230,9 +1268,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             Pending head = pending.peek();
             long target = head != null ? head.cookie : gpTarget;
             if (gpSeq < target) {
-                awaitGracePeriod(target, NO_DEADLINE, UNINTERRUPTIBLE, false);
+                workerBusy = true;
+                try {
+                    pace(target);
+                    awaitGracePeriod(target, NO_DEADLINE, UNINTERRUPTIBLE, false);
+                } finally {
+                    workerBusy = false;                    // then pending is read again: see the notes
+                }
                 Thread.interrupted();                      // nobody may interrupt the worker into a spin
                 idleSince = System.nanoTime();
+                workerGpDoneAt = paceClock.getAsLong();
+                workerGpDone = true;
                 continue;
             }
             if (hasWork()) {
@@ -1247,6 +1293,25 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
                 continue;
             }
             LockSupport.parkNanos(this, WORKER_KEEP_ALIVE_NANOS);
+        }
+    }
+
+    /**
+     * Waits, before the worker starts a grace period for {@code target}, until {@link #PACE_NANOS}
+     * have passed since its last one completed (real time, or a test's paceClock);
+     * returns at once for an isolated request (none in the last PACE_NANOS), once another driver
+     * has reached the target, or when the domain closes.
+     */
+    private void pace(long target) {
+        if (!workerGpDone) {
+            return;
+        }
+        for (;;) {
+            long left = workerGpDoneAt + PACE_NANOS - paceClock.getAsLong();
+            if (left <= 0 || gpSeq >= target || state < 0) {
+                return;
+            }
+            LockSupport.parkNanos(this, left);
         }
     }
 
@@ -1559,9 +1624,20 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         private Consumer<? super Report> reportHandler;
         private long stallNanos = TimeUnit.SECONDS.toNanos(10);
         private LongSupplier clock;
+        private LongSupplier paceClock;
         private LockClass lockClass;
 
         Builder() {
+        }
+
+        /**
+         * For tests (package-private, not API): the clock that times the worker's pace, which
+         * is always real time otherwise — a stall clock that a test holds still must not hold
+         * callbacks back.
+         */
+        Builder paceClock(LongSupplier nanoClock) {
+            this.paceClock = Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
         }
 
         /**
@@ -1622,9 +1698,10 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         }
 
         /**
-         * Replaces the clock that times stall reports: a source of readings in nanoseconds like
-         * {@link System#nanoTime()}. Tests use it to drive stalls without sleeping. Timed waits
-         * ({@code synchronize(long, TimeUnit)}) always use real time.
+         * Replaces the clock that times stall reports and the grace-period figures: a source of
+         * readings in nanoseconds like {@link System#nanoTime()}. Tests use it to drive stalls
+         * without sleeping. Timed waits ({@code synchronize(long, TimeUnit)}) and the worker's
+         * pacing always use real time.
          *
          * @param nanoClock the clock
          * @return this builder
