@@ -244,6 +244,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     private static final int UNINTERRUPTIBLE = 0;
     private static final int INTERRUPTIBLE = 1;
 
+    /**
+     * How long a grace period looks again for a draining index, unarmed, before it arms the
+     * wake-up and parks (see awaitDrained), and the pauses between two looks: a look every few
+     * hundred nanoseconds, so that the scans do not pull the readers' lines back to back.
+     */
+    private static final long BRIEF_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(2);
+    private static final int BRIEF_SPIN_PAUSES = 16;
     /** How long an expedited wait spins before it parks. */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /**
@@ -1115,6 +1122,21 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         if (imbalance(idx) == 0) {
             return DONE;               // nothing to wait for: no need to publish, read a clock, ...
         }
+        if (gpStartedAt == NOT_WAITED) {
+            gpStartedAt = clock.getAsLong();
+        }
+        // Most sections are short: look again a few times, a fraction of a microsecond apart,
+        // before arming the wake-up and parking. A section that ends meanwhile then costs its
+        // reader no unpark (the syscall a reader would pay for our park) and us no park.
+        long spinEnd = System.nanoTime() + BRIEF_SPIN_NANOS;
+        do {
+            for (int i = 0; i < BRIEF_SPIN_PAUSES; i++) {
+                Thread.onSpinWait();
+            }
+            if (imbalance(idx) == 0) {
+                return DONE;
+            }
+        } while (System.nanoTime() - spinEnd < 0);
         boolean interrupted = false;
         try {
             long spinUntil = 0;
