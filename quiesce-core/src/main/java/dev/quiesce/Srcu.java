@@ -254,8 +254,8 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /** How long an expedited wait spins before it parks. */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /**
-     * The least time between the starts of two grace periods the worker drives for callbacks and
-     * async requests (see "Pacing" in the notes).
+     * The least time from the completion of a grace period the worker drove (for callbacks and
+     * async requests) to the start of the next one it drives (see "Pacing" in the notes).
      */
     static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** How long an idle worker lingers before its thread ends. */
@@ -1333,6 +1333,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             if (left <= 0 || gpSeq >= target || state < 0) {
                 return;
             }
+            Thread.interrupted();                          // nobody may interrupt the worker into a spin
             LockSupport.parkNanos(this, left);
         }
     }

@@ -48,8 +48,12 @@ final class FileTable {
      * read precedes the clear in the total order of volatile accesses, so the force that follows
      * the clear (or a later one, if no forcer has taken the node yet) covers it — the argument the
      * table lookup had. A flag cleared while the node is in the table (a put that raced with the
-     * removal) costs only a redundant put; a flag set with the node not in the table lasts only
-     * from the removal to the clear, or from the set to the put. One forcer at a time (forceLock): a second syncFs() that finds no mark must not return
+     * removal) costs only a redundant put. What must not last is a flag set with no node of its
+     * key in the table: it lasts only from the removal to the clear, or from the set to the put —
+     * and a put that replaces another node of the same key (a file closed and reopened while a
+     * write through the old channel was still before its END: two nodes, one key) clears the
+     * flag of the node it replaced, which would otherwise stay set while later writes through it
+     * skipped the table. (Found in review; regression: VolumeQuietPathTest.) One forcer at a time (forceLock): a second syncFs() that finds no mark must not return
      * before the first one's force of that file is done.
      */
 
@@ -165,7 +169,10 @@ final class FileTable {
     void markDirty(FileNode node) {
         if (!node.marked) {
             node.marked = true;
-            dirty.put(node.key, node);
+            FileNode replaced = dirty.put(node.key, node);
+            if (replaced != null && replaced != node) {
+                replaced.marked = false;               // no longer in the table: see "Marks"
+            }
         }
     }
 

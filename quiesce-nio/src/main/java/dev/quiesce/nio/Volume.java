@@ -100,9 +100,10 @@ import java.util.function.Consumer;
  * each modification at most once, and exactly once if the modification began after its
  * {@code watch} returned.
  *
- * <p>A listener may write to the volume. If its write must wait (the volume is frozen), the writes
- * whose listener it is end their sections while it waits and start over when the listener returns,
- * so {@code syncFs()} and {@code watch} never wait for a thaw, not even for a listener's write.
+ * <p>A listener may write to the volume, or to another volume. If its write must wait (that
+ * volume is frozen), the writes whose listener it is — of any volume — end their sections while it
+ * waits and start over when the listener returns, so {@code syncFs()}, {@code watch} and
+ * {@code freeze()} never wait for a thaw, not even for a listener's write.
  *
  * <h2>Memory mapping</h2>
  * {@link FileChannel#map} on a channel opened through a volume maps the file in {@code READ_ONLY} or
@@ -167,9 +168,9 @@ import java.util.function.Consumer;
  * lost data: treat a failed {@code syncFs()} as the signal.
  *
  * <h2>Thread safety</h2>
- * Every method may be called from any thread. {@code syncFs()}, {@code watch} and {@code close()}
- * wait for writes in flight, so calling them from a listener (which runs inside a write) is refused
- * with {@link IllegalStateException}.
+ * Every method may be called from any thread. {@code syncFs()}, {@code watch}, {@code freeze()}
+ * and {@code close()} wait for writes in flight, so calling them from a listener of the same volume
+ * (which runs inside a write) is refused with {@link IllegalStateException}.
  *
  * <p>Once {@code close()} has begun, every operation through the volume or its paths is refused
  * with {@link ClosedFileSystemException} (an operation on an open channel: with
@@ -353,10 +354,14 @@ public final class Volume implements Closeable {
     }
 
     /**
-     * Freezes the volume: from the moment this method is called no new modification proceeds (a
-     * blocking one waits, {@link #tryWrite} returns {@code false}, an async write is held and issued
-     * on thaw); it waits for the modifications in flight to end, then forces the written files as
-     * {@link #syncFs()} does. Listeners are still told of writes that wait: a listener may write.
+     * Freezes the volume: it blocks new modifications (a blocking one waits, {@link #tryWrite}
+     * returns {@code false}, an async write is held and issued on thaw), waits for the
+     * modifications in flight to end, then forces the written files as {@link #syncFs()} does.
+     * From the moment this method is called, a modification that announces itself to listeners
+     * or uses {@code tryWrite} no longer proceeds; one that has nothing to announce may still
+     * start until the freeze has taken freeze protection (which waits for a truncation in
+     * progress), and is then drained with the rest. Listeners are still told of writes that wait:
+     * a listener may write.
      *
      * <p>Freezes nest: a freeze of a frozen volume returns at once and needs one more
      * {@link #thaw()}; a freeze while another thread is freezing waits for that freeze to finish and
@@ -368,8 +373,11 @@ public final class Volume implements Closeable {
      *                               this call and blocked writes go on
      * @throws IOException           if forcing failed; the volume is then not frozen by this call
      * @throws ClosedFileSystemException if the volume is closed
+     * @throws IllegalStateException  if called from a listener of this volume (it would wait for
+     *                                the write that called the listener)
      */
     public void freeze() throws IOException, InterruptedException {
+        protocol.refuseInListener("freeze()");
         freezeLock.lockInterruptibly();
         try {
             for (;;) {

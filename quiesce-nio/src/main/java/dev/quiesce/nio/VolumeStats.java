@@ -15,8 +15,11 @@ import java.time.Duration;
  *                             (writes, truncations, creations, deletions, copies and moves through
  *                             the volume), plus one for each time a modification started over
  *                             after waiting (see {@code waits}; a listener's write that waits
- *                             makes the write that called it start over too) or gave up (the
- *                             volume closed, the wait interrupted, the channel closed)
+ *                             makes the writes that called it start over too), or when a write
+ *                             with nothing to announce found on a second look inside its section
+ *                             that it must take the general path (a listener registered, a freeze
+ *                             or a truncation begun meanwhile), or gave up (the volume closed,
+ *                             the wait interrupted, the channel closed)
  * @param modificationsEnded   of those, the ones that have ended: at END (an async write's on its
  *                             completion thread), or when the attempt started over or gave up
  * @param waits                times a modification waited, holding nothing, for a thaw or for a

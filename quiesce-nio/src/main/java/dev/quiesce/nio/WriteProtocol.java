@@ -68,9 +68,11 @@ final class WriteProtocol {
      * A listener's own write: a listener runs inside the section of the write that called it. If
      * its write waited there for a thaw, that outer section would stay open and syncFs() and
      * watch() would wait for the thaw too. So a write that must wait first ends the sections of the
-     * writes whose listeners this thread is running (the Announcing stack: the outer write holds
-     * nothing else yet, since announcing comes before freeze protection), and begins them again
-     * after the wait, marked renewed. A renewed write finishes its listener loop and then starts over
+     * writes whose listeners this thread is running (the Announcing stack, shared by every volume:
+     * a listener of volume A that writes to a frozen volume B must not keep A's section open either,
+     * or syncFs() and freeze() of A would wait for B's thaw — and freeze(A) by the thread that will
+     * thaw B would never return; the outer writes hold nothing else yet, since announcing comes
+     * before freeze protection), and begins them again after the wait, marked renewed. A renewed write finishes its listener loop and then starts over
      * in its fresh section: it reads the listener array again and tells the listeners registered
      * meanwhile (a watch() that returned while it waited), and no listener twice (Frame.told).
      *
@@ -103,9 +105,10 @@ final class WriteProtocol {
      * 0 means "take the general path": when validation is on (tokens are not tracked; the general
      * path's handles are), when a listener is registered, when the volume is closed or writes are
      * blocked, or when the file permit is refused (a truncation) or its token does not fit in 32
-     * bits. Each refusal releases what it took before returning 0. No user code runs between the
-     * quiet START and END (no listener is called), so there is nothing there for the validator to
-     * check that the general path would catch.
+     * bits. Each refusal releases what it took before returning 0. No listener runs between the
+     * quiet START and END (the only user code there is a transferFrom's source channel, which the
+     * general path runs under the same holds), so there is nothing there for the validator to check
+     * that the general path would catch.
      *
      * Figures. Every section of the write domain is a modification's: the protocol begins one for
      * each attempt at START, so a modification begins one section, plus one for each time it
@@ -150,11 +153,13 @@ final class WriteProtocol {
     private final Object listenerLock = new Object();
     private long lastListenerId;                      // guarded by listenerLock
     /**
-     * The modifications this thread is announcing, outermost first (a listener may write, and so may
-     * that write's listener): refuses syncFs()/watch()/close() from a listener, and lets a listener's
-     * write that must wait end the sections of the writes that called it (see the notes).
+     * The modifications this thread is announcing, of every volume, outermost first (a listener may
+     * write, to this volume or another, and so may that write's listener): refuses syncFs(),
+     * watch(), freeze() and close() from a listener of the same volume, and lets a listener's write
+     * that must wait end the sections of the writes that called it, whichever volumes they write
+     * (see the notes).
      */
-    private final ThreadLocal<Announcing> announcing = ThreadLocal.withInitial(Announcing::new);
+    private static final ThreadLocal<Announcing> ANNOUNCING = ThreadLocal.withInitial(Announcing::new);
 
     private volatile boolean closed;
     /** Freeze protection as the quiet path sees it: raised between blockWrites() and unblockWrites(). */
@@ -254,7 +259,7 @@ final class WriteProtocol {
      * @return the holds, or null if {@code mayWait} is false and something would wait
      */
     Pass begin(Modification m, FileNode node, boolean mayWait, CloseSignal channel) throws IOException {
-        Frame f = new Frame();
+        Frame f = new Frame(this);
         for (;;) {
             Pass pass = tryEnter(m, node, f, channel != null, mayWait);
             if (pass != null || !mayWait) {
@@ -311,8 +316,11 @@ final class WriteProtocol {
         try {
             ended(node);
         } finally {
-            node.permit.releaseShared(holds & TOKEN_MASK);
-            writes.upRead((int) (holds >>> 32));
+            try {
+                node.permit.releaseShared(holds & TOKEN_MASK);
+            } finally {
+                writes.upRead((int) (holds >>> 32));
+            }
         }
     }
 
@@ -386,7 +394,7 @@ final class WriteProtocol {
      */
     void beginAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
             Consumer<Throwable> fail) throws IOException {
-        attemptAsync(m, node, channel, issue, fail, new Frame());
+        attemptAsync(m, node, channel, issue, fail, new Frame(this));
     }
 
     private void attemptAsync(Modification m, FileNode node, CloseSignal channel, Consumer<Pass> issue,
@@ -609,7 +617,7 @@ final class WriteProtocol {
         if (rs.length == 0 || rs[rs.length - 1].id <= told) {
             return;
         }
-        Announcing a = announcing.get();
+        Announcing a = ANNOUNCING.get();
         a.push(f);
         try {
             for (Registration r : rs) {
@@ -635,7 +643,7 @@ final class WriteProtocol {
      * beginning them again afterwards, marked renewed, whether the wait succeeded or not.
      */
     private void awaitHoldingNothing(RwSemaphore blocker, CloseSignal channel, Path path) throws IOException {
-        Announcing a = announcing.get();
+        Announcing a = ANNOUNCING.get();
         int n = a.depth;
         for (int i = n - 1; i >= 0; i--) {
             a.frames[i].section.close();        // innermost first
@@ -645,7 +653,7 @@ final class WriteProtocol {
         } finally {
             for (int i = 0; i < n; i++) {
                 Frame outer = a.frames[i];
-                outer.section = writes.enter();  // the caller's enter() checks closed when it starts over
+                outer.section = outer.owner.writes.enter();  // its enter() checks closed when it starts over
                 outer.renewed = true;
             }
         }
@@ -653,11 +661,17 @@ final class WriteProtocol {
 
     /** One modification's START on its way: its current section and the newest listener it told. */
     private static final class Frame {
+        /** The volume's protocol it writes through. */
+        final WriteProtocol owner;
         ReadSection section;
         long told;
         boolean renewed;
         /** What the last failed attempt must wait for. */
         RwSemaphore blocker;
+
+        Frame(WriteProtocol owner) {
+            this.owner = owner;
+        }
     }
 
     /** A thread's stack of modifications whose listeners it is running. */
@@ -707,9 +721,17 @@ final class WriteProtocol {
         }
     }
 
-    /** Refuses {@code what} on a thread that is inside a listener: it would wait for its own write. */
+    /**
+     * Refuses {@code what} on a thread that is inside a listener of this volume: it would wait for
+     * the write that called the listener.
+     */
     void refuseInListener(String what) {
-        if (announcing.get().depth > 0) {
+        Announcing a = ANNOUNCING.get();
+        boolean inListener = false;
+        for (int i = 0; i < a.depth; i++) {
+            inListener |= a.frames[i].owner == this;
+        }
+        if (inListener) {
             throw new IllegalStateException(what + " of volume " + name
                     + " called from a modification listener: it would wait for the write that called the listener");
         }

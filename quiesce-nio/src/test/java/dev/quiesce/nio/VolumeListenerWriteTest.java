@@ -137,6 +137,86 @@ class VolumeListenerWriteTest {
         assertEquals(0, volume.stats().modificationsInFlight());
     }
 
+    /**
+     * A listener of volume A writes to volume B, which is frozen. Its write waits for B's thaw; it
+     * must not keep A's section open meanwhile, or {@code syncFs()} of A would wait for B's thaw
+     * and {@code freeze()} of A — which waits for A's writes in flight — would never return to the
+     * thread that is going to thaw B: the "freeze two volumes for one snapshot" pattern. (Found in
+     * review: the Announcing stack was per volume, so only A-to-A listener writes were handled.)
+     */
+    @Test
+    void aListenersWriteToAnotherFrozenVolumeDoesNotHoldUpThisOne(@TempDir Path otherDir) throws Exception {
+        try (Volume other = Volume.builder(otherDir).name("listener-writes-other").open()) {
+            Path source = Files.createFile(volume.path("source"));
+            Path elsewhere = Files.createFile(other.path("elsewhere"));
+            volume.watch(m -> {
+                if (m.path().equals(source)) {
+                    try {
+                        writeAt(elsewhere, new byte[] {7});         // waits for the other volume's thaw
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+            other.freeze();
+            Thread[] writer = new Thread[1];
+            CompletableFuture<Object> w = onThread("writer", () -> {
+                writeAt(source, new byte[] {1});
+                return null;
+            }, writer);
+            awaitParkedOrDone(writer[0]);
+            assertFalse(w.isDone(), "a write went through the other volume's freeze");
+            // Neither waits for the other volume's thaw (a hang fails at the deadline of get()).
+            get(onThread("syncFs", () -> {
+                volume.syncFs();
+                return null;
+            }, new Thread[1]));
+            get(onThread("freeze", () -> {
+                volume.freeze();
+                return null;
+            }, new Thread[1]));
+            other.thaw();                                    // the listener's write goes through ...
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (Files.size(otherDir.resolve("elsewhere")) == 0) {     // a deadlock guard, not a timer
+                assertTrue(System.nanoTime() - deadline < 0, "the listener's write never went through");
+                Thread.onSpinWait();
+            }
+            assertArrayEquals(new byte[] {7}, Files.readAllBytes(otherDir.resolve("elsewhere")));
+            // ... and the outer write cannot end before this volume's thaw.
+            assertFalse(w.isDone(), "a write went through this volume's freeze");
+            volume.thaw();
+            get(w);
+            assertArrayEquals(new byte[] {1}, Files.readAllBytes(dir.resolve("source")));
+        }
+    }
+
+    /**
+     * freeze() from a listener of the same volume is refused, as syncFs() and watch() are: it waits
+     * for the writes in flight, among them the one that called the listener. (Found in review: once
+     * freeze() waited for a grace period, such a call hung for ever.)
+     */
+    @Test
+    void freezeFromAListenerIsRefused() throws Exception {
+        Path source = Files.createFile(volume.path("source"));
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        volume.watch(m -> {
+            try {
+                volume.freeze();
+                refused.add(new AssertionError("freeze() from a listener returned"));
+            } catch (Throwable t) {
+                refused.add(t);
+            }
+        });
+        get(onThread("writer", () -> {
+            writeAt(source, new byte[] {1});
+            return null;
+        }, new Thread[1]));
+        assertEquals(1, refused.size(), refused::toString);
+        assertTrue(refused.get(0) instanceof IllegalStateException
+                && refused.get(0).getMessage().contains("freeze()"), refused.get(0)::toString);
+        assertFalse(volume.isFrozen());
+    }
+
     /** One write call at position 0, without the truncation {@code Files.write} announces first. */
     private static void writeAt(Path p, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {

@@ -169,6 +169,47 @@ class VolumeQuietPathTest {
         assertEquals(0, volume.stats().waits(), "no write waited");
     }
 
+    /**
+     * Two nodes for one file: a write through a channel that was closed before the write's END
+     * (an async write still held) marks the old node after a new channel's node was marked. That
+     * mark replaces the new node in the dirty table; the new node's flag must then be cleared, or
+     * every later write through the new channel would skip the table and no syncFs() would force
+     * the file again. (Found in review of the per-node flag.)
+     */
+    @Test
+    void aMarkThatReplacesAnotherNodeOfTheSameFileLeavesLaterWritesMarked() throws Exception {
+        Path f = volume.path("n.dat");
+        Files.write(f, new byte[8]);
+        volume.syncFs();
+        HeldBackExecutor held = new HeldBackExecutor();
+        try {
+            AsynchronousFileChannel old = AsynchronousFileChannel.open(f, Set.of(WRITE), held);
+            Future<Integer> w = old.write(bytes(4, (byte) 1), 0);
+            held.awaitHeld(1);
+            old.close();                                     // its node goes; the write has not ended
+            try (FileChannel ch = FileChannel.open(f, WRITE)) {
+                ch.write(bytes(4, (byte) 2), 4);             // a new node, marked
+                held.releaseAllAndJoin();                    // the old write ends (it fails: closed)
+                assertThrowsExecution(w);
+                volume.syncFs();                             // forces the file, takes its mark
+                assertEquals(0, volume.stats().dirtyFiles());
+                ch.write(bytes(4, (byte) 3), 4);             // must be marked again
+                assertEquals(1, volume.stats().dirtyFiles(), "a write after the sync was not marked");
+            }
+        } finally {
+            held.shutdown();
+        }
+    }
+
+    private static void assertThrowsExecution(Future<?> f) throws Exception {
+        try {
+            f.get(VolumeTesting.DEADLINE_S, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException expected) {
+            return;
+        }
+        // A channel that completes the write before it sees the close is as good for this test.
+    }
+
     private static byte[] filled(int n, byte value) {
         byte[] b = new byte[n];
         java.util.Arrays.fill(b, value);
