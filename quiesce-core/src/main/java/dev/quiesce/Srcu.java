@@ -141,12 +141,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * Counters. Each domain owns a fixed array of counter cells, striped by thread (Fibonacci
      * hashing of the thread id), created with the domain and never replaced: a cell array that
      * grew during a scan would let a scan miss a begin whose end it counts. Each cell holds four
-     * monotone counters at 128-byte spacing from the next cell:
+     * monotone counters, 256 bytes from the next cell:
      *
-     *   counts[(c + 1) * STRIDE + 0]  begins on index 0 counted in cell c
-     *   counts[(c + 1) * STRIDE + 1]  begins on index 1
-     *   counts[(c + 1) * STRIDE + 2]  ends on index 0
-     *   counts[(c + 1) * STRIDE + 3]  ends on index 1
+     *   counts[(c + 1) * STRIDE + 0]         begins on index 0 counted in cell c
+     *   counts[(c + 1) * STRIDE + 1]         ends on index 0
+     *   counts[(c + 1) * STRIDE + SPAN + 0]  begins on index 1
+     *   counts[(c + 1) * STRIDE + SPAN + 1]  ends on index 1
+     *
+     * Each index's pair sits in its own 128 bytes (two cache lines, for the adjacent-line
+     * prefetch): a scan of one index reads only that index's lines, so the scan of the index that
+     * new readers do not use leaves a busy reader's line alone (issue 12: a reader beside
+     * back-to-back grace periods).
      *
      * (one STRIDE of padding before the first cell and after the last). A begin adds 1 to the
      * begin counter of its index in the current thread's cell; an end adds 1 to the end counter
@@ -225,8 +230,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /** A cookie that is always complete. */
     public static final long COMPLETED = 0L;
 
-    private static final int STRIDE = 16;          // longs per cell: 128 bytes
-    private static final int END = 2;              // offset of the end counters in a cell
+    private static final int STRIDE = 32;          // longs per cell: 256 bytes
+    private static final int SPAN = 16;            // longs from index 0's counters to index 1's: 128 bytes
+    private static final int END = 1;              // offset of an index's end counter from its begin counter
     private static final int CLOSED_BIT = Integer.MIN_VALUE;
     static final int CLOSED_MARK = Integer.MIN_VALUE;
 
@@ -568,13 +574,13 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         // The add is a volatile read-modify-write: it is the full fence SRCU's reader needs
         // between announcing itself and reading protected data (kernel: smp_mb() B).
         int base = cellBase();
-        COUNTS.getAndAdd(counts, base + idx, 1L);
+        COUNTS.getAndAdd(counts, base + idx * SPAN, 1L);
         // Against close(): it sets the closed bit (volatile) and then scans (volatile reads); we
         // add and then read state again. Either its scan counts our begin (it refuses to close)
         // or we see the bit and take the begin back with an end. One read of a line that only a
         // flip or a close writes. (Regression: SrcuCloseRaceTest, found by Lincheck.)
         if (state < 0) {
-            COUNTS.getAndAdd(counts, base + END + idx, 1L);
+            COUNTS.getAndAdd(counts, base + idx * SPAN + END, 1L);
             throw closedError();
         }
         return salt | idx;
@@ -591,7 +597,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             throw closedError();
         }
         int idx = token & 1;
-        COUNTS.getAndAdd(counts, cellBase() + END + idx, 1L);
+        COUNTS.getAndAdd(counts, cellBase() + idx * SPAN + END, 1L);
         // Wake the driver once per park, not at every end: it arms drainIndex (a volatile write
         // of idx) before each scan that may be followed by a park, and the first end that finds
         // it armed disarms it (CAS idx -> -1) and unparks. No lost wake-up: take an end whose add
@@ -1194,11 +1200,11 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         long[] c = counts;
         int end = c.length - STRIDE;
         long ends = 0;
-        for (int i = STRIDE + END + idx; i < end; i += STRIDE) {
+        for (int i = STRIDE + idx * SPAN + END; i < end; i += STRIDE) {
             ends += (long) COUNTS.getVolatile(c, i);
         }
         long begins = 0;
-        for (int i = STRIDE + idx; i < end; i += STRIDE) {
+        for (int i = STRIDE + idx * SPAN; i < end; i += STRIDE) {
             begins += (long) COUNTS.getVolatile(c, i);
         }
         return begins - ends;
@@ -1483,7 +1489,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         int end = c.length - STRIDE;
         long total = 0;
         for (int i = STRIDE + at; i < end; i += STRIDE) {
-            total += (long) COUNTS.getVolatile(c, i) + (long) COUNTS.getVolatile(c, i + 1);
+            total += (long) COUNTS.getVolatile(c, i) + (long) COUNTS.getVolatile(c, i + SPAN);
         }
         return total;
     }
