@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -76,7 +79,8 @@ import java.util.function.LongSupplier;
  * object of 32 bytes on a 64-bit JVM with compressed references (a state word and three
  * references, all null until needed); a name adds the string, settings from the
  * {@linkplain #builder() builder} add one small object. The first time a thread has to queue,
- * readers contend, or {@code kill()} is called, the semaphore allocates an auxiliary object (a lock
+ * readers contend, {@code kill()} is called or the {@linkplain #asReadWriteLock() lock view} is
+ * asked for, the semaphore allocates an auxiliary object (a lock
  * and wait queues, a few hundred bytes) that it keeps for the rest of its life. Shared
  * permits are first counted in the state word. When two readers' updates of that word collide,
  * the semaphore <em>inflates</em>: from then on a shared permit owns one of a few padded reader
@@ -664,6 +668,74 @@ public final class RwSemaphore {
      */
     public boolean isWriterWaiting() {
         return (state & WRITER_WAITING) != 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The java.util.concurrent.locks view
+
+    /**
+     * Returns this semaphore as a {@link ReadWriteLock}, for code that takes one: its read lock
+     * takes a shared permit and its write lock the exclusive permit, with this semaphore's
+     * writer-favouring, phase-fair policy, its {@link #kill()} and lock-dependency validation.
+     * Every call returns the same view.
+     *
+     * <p>Unlike permits, the view's locks <b>belong to the thread that took them</b>, as
+     * {@link ReentrantReadWriteLock}'s do: {@code unlock()} on a thread that does not hold the
+     * lock throws {@link IllegalMonitorStateException} (to release on another thread, use
+     * permits). The view is <b>not reentrant</b>, and says so at once instead of waiting for
+     * itself: {@code lock()} or {@code tryLock()} of a lock the thread already holds, and the
+     * write lock while the thread holds the read lock (there is no upgrade), throw
+     * {@link IllegalStateException} and change nothing. One form of nesting is supported: the
+     * downgrade of {@code ReentrantReadWriteLock}'s documentation — holding the write lock, take
+     * the read lock, then unlock the write lock: the write permit is {@linkplain Permit#downgrade()
+     * downgraded} atomically, so no writer gets in between, and the thread then holds the read
+     * lock.
+     *
+     * <table class="striped">
+     * <caption>The view's methods on this semaphore</caption>
+     * <tr><th>method</th><th>read lock</th><th>write lock</th></tr>
+     * <tr><td>{@code lock()}</td><td>{@link #acquireSharedUninterruptibly()}</td>
+     *     <td>{@link #acquireExclusiveUninterruptibly()}</td></tr>
+     * <tr><td>{@code lockInterruptibly()}</td><td>{@link #acquireShared()}</td><td>{@link #acquireExclusive()}</td></tr>
+     * <tr><td>{@code tryLock()}</td><td>{@link #tryAcquireShared()}: false while a writer holds
+     *     or waits</td><td>{@link #tryAcquireExclusive()}</td></tr>
+     * <tr><td>{@code tryLock(time, unit)}</td><td>{@link #tryAcquireShared(long, TimeUnit)}</td>
+     *     <td>{@link #tryAcquireExclusive(long, TimeUnit)}</td></tr>
+     * <tr><td>{@code unlock()}</td><td colspan="2">{@link Permit#close()} of the permit the
+     *     thread took</td></tr>
+     * <tr><td>{@code newCondition()}</td><td>{@link UnsupportedOperationException}</td>
+     *     <td>a {@link Condition}: {@code await} releases the write lock and takes it again
+     *     before it returns</td></tr>
+     * </table>
+     *
+     * <p>Killed: every lock method of a killed semaphore throws {@link IllegalStateException} —
+     * {@code tryLock} too, rather than returning false for ever — and {@code kill()} waits for
+     * the locks held through the view as for any permit. A condition's {@code await} that cannot
+     * take the write lock again because the semaphore was killed meanwhile throws
+     * {@link IllegalStateException}, and the thread then does not hold the write lock.
+     *
+     * <p>Each lock held is a {@link Permit} (one small allocation, as the {@code Permit} forms);
+     * the view keeps it per thread in a {@link ThreadLocal} of its own.
+     *
+     * @return the read-write lock view of this semaphore
+     * @since 0.1.0
+     */
+    public ReadWriteLock asReadWriteLock() {
+        Aux a = aux();
+        RwSemaphoreLock v = a.view;
+        if (v == null) {
+            a.lock.lock();
+            try {
+                v = a.view;
+                if (v == null) {
+                    v = new RwSemaphoreLock(this);
+                    a.view = v;
+                }
+            } finally {
+                a.lock.unlock();
+            }
+        }
+        return v;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1858,6 +1930,8 @@ public final class RwSemaphore {
         volatile long[] cells;
         /** Waiters granted or failed under the lock, to be woken after it is released. */
         Waiter fired;
+        /** The ReadWriteLock view, once asked for: one per semaphore, so its per-thread state is too. */
+        volatile RwSemaphoreLock view;
 
         void fire(Waiter w, Permit p) {
             w.permit = p;

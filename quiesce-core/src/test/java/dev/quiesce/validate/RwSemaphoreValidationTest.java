@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
 
 import static dev.quiesce.validate.ValidationTestSupport.onThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,6 +92,33 @@ class RwSemaphoreValidationTest {
         assertTrue(text.contains("'inode'") && text.contains("'journal'"), text);
         assertTrue(text.contains("first seen on thread \"writeback\""), text);
         assertTrue(text.contains("abBaAcrossTwoThreadsAtDifferentTimesIsReported"), text);
+    }
+
+    @Test
+    void theReadWriteLockViewIsTrackedAsPermitsAre() throws Exception {
+        RwSemaphore inode = RwSemaphore.create("inode-view");
+        RwSemaphore journal = RwSemaphore.create("journal-view");
+        ReadWriteLock i = inode.asReadWriteLock();
+        ReadWriteLock j = journal.asReadWriteLock();
+        onThread("writeback", () -> {
+            i.writeLock().lock();
+            j.readLock().lock();
+            assertThrows(AssertionError.class, () -> Validator.assertNotHeld(inode));
+            j.readLock().unlock();
+            i.writeLock().unlock();
+            Validator.assertNotHeld(inode);
+        });
+        assertEquals(List.of(), reports);
+        onThread("commit", () -> {
+            j.writeLock().lock();
+            i.readLock().lock();                                  // the inversion: journal, then inode
+            i.readLock().unlock();
+            j.writeLock().unlock();
+        });
+        List<Report> cycles = ofKind(Report.Kind.LOCK_ORDER);
+        assertEquals(1, cycles.size(), () -> "reports: " + reports);
+        String text = cycles.get(0).message();
+        assertTrue(text.contains("'inode-view'") && text.contains("'journal-view'"), text);
     }
 
     @Test
