@@ -377,6 +377,7 @@ public final class Footprint {
     }
 
     private static void inFlight(Results r, int n, int rounds) throws Exception {
+        srcuEndsWithNoWaiter(n, rounds);
         for (Supplier<InFlight> kind : inFlightKinds(n)) {
             oneRound(kind.get());                          // warm-up: class loading, compilation
             double[][] m = new double[rounds][];
@@ -405,6 +406,39 @@ public final class Footprint {
             System.out.printf(Locale.ROOT, "in flight %-62s %7.1f B/section  begin %6.1f ns  end %6.1f ns  last end -> return %8.1f us  wait %7.1f ms%n",
                     row.name, row.bytesPerSection, row.beginNanos, row.endNanos, row.lastEndToReturnMicros, row.waitMillis);
         }
+    }
+
+    /**
+     * The baseline of issue 12's target 4: {@code upRead} of {@code n} sections begun with
+     * {@code downRead}, ended on another thread as in {@link #oneRound}, with no grace period
+     * waiting. Median ns per end over the rounds, printed beside the in-flight rows.
+     */
+    private static void srcuEndsWithNoWaiter(int n, int rounds) throws Exception {
+        double[] ns = new double[rounds];
+        for (int k = -1; k < rounds; k++) {                // round -1: warm-up
+            Srcu srcu = Srcu.create("footprint-idle");
+            int[] tokens = new int[n];
+            for (int i = 0; i < n; i++) {
+                tokens[i] = srcu.downRead();
+            }
+            double[] perEnd = new double[1];
+            Thread ender = new Thread(() -> {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    srcu.upRead(tokens[i]);
+                }
+                perEnd[0] = (double) (System.nanoTime() - t0) / n;
+            }, "footprint-ender");
+            ender.start();
+            ender.join();
+            srcu.close();
+            if (k >= 0) {
+                ns[k] = perEnd[0];
+            }
+        }
+        System.out.printf(Locale.ROOT, "in flight %-62s end %6.1f ns (median of %d rounds; min %.1f, max %.1f)%n",
+                "Srcu upRead (int), no grace period waiting", median(ns), rounds,
+                Arrays.stream(ns).min().orElse(0), Arrays.stream(ns).max().orElse(0));
     }
 
     private static double[] column(double[][] m, int c) {
