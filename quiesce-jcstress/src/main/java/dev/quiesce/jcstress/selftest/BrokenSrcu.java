@@ -1,6 +1,7 @@
 package dev.quiesce.jcstress.selftest;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A deliberately broken SRCU model, for checking that the jcstress tests catch a grace period
@@ -9,12 +10,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>It counts as {@code dev.quiesce.Srcu} does — monotone begin and end counters per index, a
  * reader adds to the begin counter of the current index and later to the end counter of the
  * same index, an index drains when ends summed first equal begins summed after — but without
- * striping, and with one of two flaws in {@link #synchronize()}:
+ * striping, and with one flaw:
  * <ul>
- * <li>{@link Flaw#NO_WAIT}: returns at once.
- * <li>{@link Flaw#ONE_INDEX}: waits for the index new readers do not use and flips, but never
- *     scans the index that new readers used before the flip — where every section that began
- *     before the call counted itself.
+ * <li>{@link Flaw#NO_WAIT}: {@code synchronize()} returns at once.
+ * <li>{@link Flaw#ONE_INDEX}: {@code synchronize()} waits for the index new readers do not use and
+ *     flips, but never scans the index that new readers used before the flip — where every
+ *     section that began before the call counted itself.
+ * <li>{@link Flaw#UNFENCED_BEGIN}: a section's begin is a release store of its count instead of an
+ *     atomic add — no StoreLoad fence between the reader's announcement and its read of the data,
+ *     the fence SRCU's reader needs (kernel: smp_mb() B). Store buffering then lets the reader
+ *     miss the update while the updater's scan misses the reader.
+ * <li>{@link Flaw#NO_WAKE}: {@code synchronize()} parks until it is woken, and no end wakes it.
  * </ul>
  */
 public final class BrokenSrcu {
@@ -33,7 +39,11 @@ public final class BrokenSrcu {
         /** {@code synchronize()} does not wait at all. */
         NO_WAIT,
         /** {@code synchronize()} scans only the idle index, then flips: the second scan is missing. */
-        ONE_INDEX
+        ONE_INDEX,
+        /** The begin counts with a release store: no full fence before the section reads data. */
+        UNFENCED_BEGIN,
+        /** {@code synchronize()} parks while an index is not drained, and ends never unpark it. */
+        NO_WAKE
     }
 
     private static final int END = 2;
@@ -58,7 +68,11 @@ public final class BrokenSrcu {
      */
     public int readLock() {
         int idx = index;
-        counts.getAndIncrement(idx);
+        if (flaw == Flaw.UNFENCED_BEGIN) {
+            counts.lazySet(idx, counts.get(idx) + 1);      // one reader per test: no lost count
+        } else {
+            counts.getAndIncrement(idx);
+        }
         return idx;
     }
 
@@ -79,12 +93,18 @@ public final class BrokenSrcu {
         int current = index;
         awaitDrained(current ^ 1);
         index = current ^ 1;
-        // Missing: awaitDrained(current).
+        if (flaw != Flaw.ONE_INDEX) {
+            awaitDrained(current);                         // ONE_INDEX: missing
+        }
     }
 
     private void awaitDrained(int idx) {
         while (counts.get(END + idx) != counts.get(idx)) {
-            Thread.onSpinWait();
+            if (flaw == Flaw.NO_WAKE) {
+                LockSupport.park(this);                    // nothing unparks it
+            } else {
+                Thread.onSpinWait();
+            }
         }
     }
 }
