@@ -709,13 +709,18 @@ public final class RwSemaphore {
      * </table>
      *
      * <p>Killed: every lock method of a killed semaphore throws {@link IllegalStateException} —
-     * {@code tryLock} too, rather than returning false for ever — and {@code kill()} waits for
-     * the locks held through the view as for any permit. A condition's {@code await} that cannot
-     * take the write lock again because the semaphore was killed meanwhile throws
-     * {@link IllegalStateException}, and the thread then does not hold the write lock.
+     * {@code tryLock} too, rather than returning false for ever, and the read lock taken under
+     * the write lock too — and {@code kill()} waits for the locks held through the view as for
+     * any permit. {@code kill()} also ends every condition wait: an {@code await}, signalled or
+     * not, that cannot take the write lock again because the semaphore was killed throws
+     * {@link IllegalStateException}; the thread then does not hold the write lock, and its next
+     * write-lock {@code unlock()} does nothing, so that in
+     * {@code lock(); try { c.await(); } finally { unlock(); }} the caller sees the kill.
      *
      * <p>Each lock held is a {@link Permit} (one small allocation, as the {@code Permit} forms);
-     * the view keeps it per thread in a {@link ThreadLocal} of its own.
+     * the view keeps it per thread in a {@link ThreadLocal} of its own, only while the thread
+     * holds something through the view: a thread that has used the views of a million
+     * semaphores keeps no entry for them.
      *
      * @return the read-write lock view of this semaphore
      * @since 0.1.0
@@ -1214,6 +1219,15 @@ public final class RwSemaphore {
         if (!held) {
             throw new IllegalStateException(notHeldMessage("kill with"));
         }
+        tellView(a);
+    }
+
+    /** After KILLING is set: the lock view's condition waiters are not in the queues; wake them. */
+    private static void tellView(Aux a) {
+        RwSemaphoreLock v = a.view;       // read after the state CAS: see RwSemaphoreLock's notes
+        if (v != null) {
+            v.killed();
+        }
     }
 
     /** Takes the lock and re-runs dispatch(): a reader left, or a try-writer backed out. */
@@ -1588,6 +1602,7 @@ public final class RwSemaphore {
             a.lock.unlock();
         }
         wake(fired);
+        tellView(a);
         if (node == null) {
             return isDead();
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
@@ -147,7 +148,7 @@ class RwSemaphoreLockStressTest {
                 r.unlock();
                 return true;
             default:
-                if (!r.tryLock(1, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!r.tryLock(1, TimeUnit.MILLISECONDS)) {
                     return false;
                 }
                 read(r::unlock);

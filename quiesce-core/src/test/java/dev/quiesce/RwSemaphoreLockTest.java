@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -398,13 +401,15 @@ class RwSemaphoreLockTest {
         Lock w = v.writeLock();
         Condition ready = w.newCondition();
         AtomicBoolean flag = new AtomicBoolean();
+        AtomicBoolean signallerUnlocked = new AtomicBoolean();
         Threads.Started<Boolean> waiter = Threads.start("waiter", () -> {
             w.lock();
             try {
                 while (!flag.get()) {
                     ready.await();
                 }
-                return s.stats().exclusiveHeld();
+                // Back from await: the signaller has let go, and this thread holds the lock again.
+                return signallerUnlocked.get() && !freeOnAnotherThread(w);
             } finally {
                 w.unlock();
             }
@@ -413,9 +418,10 @@ class RwSemaphoreLockTest {
         w.lock();                                                // await released it
         flag.set(true);
         ready.signal();
-        assertFalse(waiter.isDone(), "await returned before the signaller unlocked");
+        assertEquals(0, RwSemaphoreLock.waitingOn(ready), "signal() left the waiter waiting");
+        signallerUnlocked.set(true);
         w.unlock();
-        assertTrue(waiter.join(), "await returned without the write lock");
+        assertTrue(waiter.join(), "await returned before the signaller unlocked, or without the write lock");
         assertTrue(freeOnAnotherThread(w));
     }
 
@@ -442,12 +448,11 @@ class RwSemaphoreLockTest {
             Threads.await(() -> LockSupport.getBlocker(t.thread) == c, "all wait");
         }
         w.lock();
+        assertEquals(3, RwSemaphoreLock.waitingOn(c));
         c.signal();
-        w.unlock();
-        Threads.await(() -> countDone(waiters) == 1, "one waiter returned");
-        w.lock();
-        assertEquals(1, woken[0], "signal() woke more than one");
+        assertEquals(2, RwSemaphoreLock.waitingOn(c), "signal() must wake exactly one waiter");
         c.signalAll();
+        assertEquals(0, RwSemaphoreLock.waitingOn(c), "signalAll() left a waiter");
         w.unlock();
         for (Threads.Started<?> t : waiters) {
             t.join();
@@ -455,14 +460,6 @@ class RwSemaphoreLockTest {
         w.lock();
         assertEquals(3, woken[0]);
         w.unlock();
-    }
-
-    private static int countDone(Threads.Started<?>[] threads) {
-        int n = 0;
-        for (Threads.Started<?> t : threads) {
-            n += t.isDone() ? 1 : 0;
-        }
-        return n;
     }
 
     @Test
@@ -475,7 +472,7 @@ class RwSemaphoreLockTest {
         assertTrue(left <= 0, "awaitNanos returned " + left + " without a signal");
         assertTrue(s.stats().exclusiveHeld());
         assertFalse(c.await(1, TimeUnit.MILLISECONDS));
-        assertFalse(c.awaitUntil(new java.util.Date(System.currentTimeMillis() - 1)));
+        assertFalse(c.awaitUntil(new Date(System.currentTimeMillis() - 1)));
         assertFalse(freeOnAnotherThread(w), "the write lock was not taken again");
         w.unlock();
         assertTrue(freeOnAnotherThread(w));
@@ -500,9 +497,7 @@ class RwSemaphoreLockTest {
         Threads.await(() -> LockSupport.getBlocker(waiter.thread) == c, "the waiter awaits");
         waiter.thread.interrupt();
         assertTrue(waiter.join(), "await threw without the write lock, or kept the interrupt status");
-        w.lock();
-        c.signal();                                              // no waiter left: a no-op
-        w.unlock();
+        assertEquals(0, RwSemaphoreLock.waitingOn(c), "the interrupted waiter stayed queued");
     }
 
     @Test
@@ -551,5 +546,378 @@ class RwSemaphoreLockTest {
         w.unlock();
         killer.join();                                           // hangs if the waiter held the lock
         assertTrue(s.stats().dead());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // From the review: kill and conditions, timeouts, the downgrade under a queued writer, FIFO
+
+    @Test
+    void anUnsignalledAwaitEndsWhenTheSemaphoreIsKilled() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        Threads.Started<Object> waiter = Threads.start("waiter", () -> {
+            w.lock();
+            try {
+                c.awaitUninterruptibly();
+            } finally {
+                w.unlock();                                      // a no-op after the kill: see below
+            }
+            return null;
+        });
+        Threads.await(() -> LockSupport.getBlocker(waiter.thread) == c, "the waiter awaits");
+        s.kill();
+        Throwable t = waiter.failure();
+        assertInstanceOf(IllegalStateException.class, t, "the await's own error was lost: " + t);
+        assertTrue(t.getMessage().contains("killed"), t.getMessage());
+        assertTrue(s.stats().dead());
+    }
+
+    @Test
+    void anAwaitBegunAfterKillStartedFailsAtOnce() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch killing = new CountDownLatch(1);
+        Threads.Started<Object> waiter = Threads.start("waiter", () -> {
+            w.lock();
+            holding.countDown();
+            killing.await();
+            try {
+                c.await();
+            } finally {
+                w.unlock();
+            }
+            return null;
+        });
+        holding.await();
+        Threads.Started<Object> killer = Threads.start("killer", () -> {
+            s.kill();
+            return null;
+        });
+        Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
+        killing.countDown();
+        assertInstanceOf(IllegalStateException.class, waiter.failure());
+        killer.join();
+        assertTrue(s.stats().dead());
+    }
+
+    @Test
+    void aReadUnderTheWriteLockOfAKilledSemaphoreIsRefused() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.writeLock().lock();
+        Threads.Started<Object> killer = Threads.start("killer", () -> {
+            s.kill();
+            return null;
+        });
+        Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
+        assertThrows(IllegalStateException.class, v.readLock()::lock);
+        assertThrows(IllegalStateException.class, v.readLock()::tryLock);
+        assertThrows(IllegalMonitorStateException.class, v.readLock()::unlock, "a refused read was recorded");
+        v.writeLock().unlock();                                  // not a downgrade
+        killer.join();
+        assertTrue(s.stats().dead());
+    }
+
+    @Test
+    void killWaitsForTheViewsWriteLock() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.writeLock().lock();
+        Threads.Started<Object> killer = Threads.start("killer", () -> {
+            s.kill();
+            return null;
+        });
+        Threads.await(() -> s.killersWaiting() == 1, "kill() waits");
+        assertFalse(killer.isDone());
+        v.writeLock().unlock();
+        killer.join();
+        assertTrue(s.stats().dead());
+    }
+
+    @Test
+    void negativeAndPastTimeoutsDoNotWait() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        w.lock();
+        assertTrue(c.awaitNanos(Long.MIN_VALUE) <= 0L);
+        assertTrue(c.awaitNanos(0L) <= 0L);
+        assertFalse(c.await(Long.MIN_VALUE, TimeUnit.NANOSECONDS));
+        assertFalse(c.await(-Long.MAX_VALUE, TimeUnit.DAYS));
+        assertFalse(c.awaitUntil(new Date(Long.MIN_VALUE)));
+        assertFalse(freeOnAnotherThread(w), "a timed-out await did not take the lock again");
+        w.unlock();
+        assertThrows(NullPointerException.class, () -> c.await(1, null));
+        assertThrows(NullPointerException.class, () -> c.awaitUntil(null));
+    }
+
+    @Test
+    void awaitUntilAFutureDateWaitsUntilIt() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        w.lock();
+        Date until = new Date(System.currentTimeMillis() + 20);
+        assertFalse(c.awaitUntil(until));
+        assertTrue(System.currentTimeMillis() >= until.getTime(), "awaitUntil returned before its date");
+        long start = System.nanoTime();
+        assertFalse(c.await(20, TimeUnit.MILLISECONDS));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(20), "await(time) returned early");
+        w.unlock();
+    }
+
+    @Test
+    void conditionMethodsWithoutTheWriteLockThrowIllegalMonitorState() {
+        RwSemaphore s = RwSemaphore.create("view");
+        Condition c = s.asReadWriteLock().writeLock().newCondition();
+        assertThrows(IllegalMonitorStateException.class, () -> c.await(1, TimeUnit.SECONDS));
+        assertThrows(IllegalMonitorStateException.class, () -> c.awaitUntil(new Date()));
+    }
+
+    @Test
+    void awaitUnderAPendingReadIsRefused() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        Condition c = v.writeLock().newCondition();
+        v.writeLock().lock();
+        v.readLock().lock();
+        IllegalStateException e = assertThrows(IllegalStateException.class, c::await);
+        assertTrue(e.getMessage().contains("unlock the read lock first"), e.getMessage());
+        assertFalse(freeOnAnotherThread(v.readLock()), "the refused await released the write lock");
+        v.readLock().unlock();
+        v.writeLock().unlock();
+    }
+
+    @Test
+    void aSignalSkipsAWaiterThatWasCancelled() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        Threads.Started<Object> first = Threads.start("first", () -> {
+            w.lock();
+            try {
+                c.await();
+            } finally {
+                w.unlock();
+            }
+            return null;
+        });
+        Threads.await(() -> LockSupport.getBlocker(first.thread) == c, "the first waiter awaits");
+        Threads.Started<Object> second = Threads.start("second", () -> {
+            w.lock();
+            try {
+                c.await();
+            } finally {
+                w.unlock();
+            }
+            return null;
+        });
+        Threads.await(() -> RwSemaphoreLock.waitingOn(c) == 2, "both wait");
+        w.lock();
+        first.thread.interrupt();                                // cancels; it then waits for the lock
+        Threads.await(() -> s.queued(true) == 1, "the first waiter queued for the write lock");
+        assertEquals(1, RwSemaphoreLock.waitingOn(c));
+        c.signal();                                              // must pass over the cancelled node
+        assertEquals(0, RwSemaphoreLock.waitingOn(c), "the signal was spent on a cancelled waiter");
+        w.unlock();
+        assertInstanceOf(InterruptedException.class, first.failure());
+        second.join();
+    }
+
+    @Test
+    void signalWakesTheLongestWaitingFirst() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        Threads.Started<?>[] waiters = new Threads.Started<?>[2];
+        for (int i = 0; i < waiters.length; i++) {
+            int n = i;
+            waiters[i] = Threads.start("waiter-" + i, () -> {
+                w.lock();
+                try {
+                    c.await();
+                } finally {
+                    w.unlock();
+                }
+                return null;
+            });
+            Threads.await(() -> RwSemaphoreLock.waitingOn(c) == n + 1, "waiter " + n + " awaits");
+        }
+        w.lock();
+        c.signal();
+        w.unlock();
+        waiters[0].join();
+        assertEquals(1, RwSemaphoreLock.waitingOn(c), "the second waiter was woken first or too");
+        w.lock();
+        c.signal();
+        w.unlock();
+        waiters[1].join();
+    }
+
+    @Test
+    void interruptedTimedAwaitsThrowHoldingTheLockAgain() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        for (int form = 0; form < 3; form++) {
+            int f = form;
+            Threads.Started<Boolean> waiter = Threads.start("waiter", () -> {
+                w.lock();
+                try {
+                    if (f == 0) {
+                        c.awaitNanos(TimeUnit.SECONDS.toNanos(Threads.GUARD_SECONDS));
+                    } else if (f == 1) {
+                        c.await(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+                    } else {
+                        c.awaitUntil(new Date(System.currentTimeMillis() + 1000 * Threads.GUARD_SECONDS));
+                    }
+                    return false;
+                } catch (InterruptedException e) {
+                    return !freeOnAnotherThread(w) && !Thread.currentThread().isInterrupted();
+                } finally {
+                    w.unlock();
+                }
+            });
+            Threads.await(() -> LockSupport.getBlocker(waiter.thread) == c, "the waiter awaits");
+            waiter.thread.interrupt();
+            assertTrue(waiter.join(), "form " + f + ": not thrown with the lock held and the status cleared");
+        }
+    }
+
+    @Test
+    void awaitUninterruptiblyOfAnInterruptedThreadWaitsAndKeepsTheStatus() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        Lock w = s.asReadWriteLock().writeLock();
+        Condition c = w.newCondition();
+        Threads.Started<Boolean> waiter = Threads.start("waiter", () -> {
+            w.lock();
+            try {
+                Thread.currentThread().interrupt();
+                c.awaitUninterruptibly();
+                return Thread.interrupted();
+            } finally {
+                w.unlock();
+            }
+        });
+        Threads.await(() -> RwSemaphoreLock.waitingOn(c) == 1, "the waiter awaits");
+        w.lock();
+        c.signal();
+        w.unlock();
+        assertTrue(waiter.join(), "the interrupt status set before the call was lost");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aTimedTryLockInterruptedWhileQueuedThrowsAndLeavesTheQueue(boolean write) throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.writeLock().lock();
+        Threads.Started<Object> waiter = Threads.start("waiter", () -> {
+            (write ? v.writeLock() : v.readLock()).tryLock(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+            return null;
+        });
+        Threads.await(() -> s.queued(write) == 1, "the waiter queued");
+        waiter.thread.interrupt();
+        assertInstanceOf(InterruptedException.class, waiter.failure());
+        assertEquals(0, s.queued(write));
+        v.writeLock().unlock();
+    }
+
+    @Test
+    void lockInterruptiblySucceedsWhenFreeAndReentryIsRefusedInEveryForm() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.readLock().lockInterruptibly();
+        assertThrows(IllegalStateException.class, v.readLock()::lockInterruptibly);
+        v.readLock().unlock();
+        v.writeLock().lockInterruptibly();
+        assertThrows(IllegalStateException.class, v.writeLock()::tryLock);
+        assertTrue(s.stats().exclusiveHeld());
+        v.writeLock().unlock();
+        assertTrue(freeOnAnotherThread(v.writeLock()));
+    }
+
+    @Test
+    void theDowngradeLetsNoQueuedWriterIn() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.writeLock().lock();
+        CountDownLatch writerIn = new CountDownLatch(1);
+        Threads.Started<Object> writer = Threads.start("writer", () -> {
+            v.writeLock().lock();
+            writerIn.countDown();
+            v.writeLock().unlock();
+            return null;
+        });
+        Threads.await(() -> s.queued(true) == 1, "the writer queued");
+        v.readLock().lock();
+        v.writeLock().unlock();                                  // the downgrade, a writer queued
+        assertEquals(1, writerIn.getCount(), "the queued writer got in during the downgrade");
+        assertEquals(1, s.stats().sharedHolders());
+        v.readLock().unlock();
+        writerIn.await();
+        writer.join();
+    }
+
+    @Test
+    void oneWriteUnlockLetsEveryQueuedReaderIn() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.writeLock().lock();
+        CountDownLatch bothIn = new CountDownLatch(2);
+        CountDownLatch leave = new CountDownLatch(1);
+        List<Threads.Started<Object>> readers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            readers.add(Threads.start("reader-" + i, () -> {
+                v.readLock().lock();
+                bothIn.countDown();
+                leave.await();
+                v.readLock().unlock();
+                return null;
+            }));
+        }
+        Threads.await(() -> s.queued(false) == 2, "both readers queued");
+        v.writeLock().unlock();
+        bothIn.await();                                          // both hold the read lock at once
+        assertEquals(2, s.stats().sharedHolders());
+        leave.countDown();
+        for (Threads.Started<Object> r : readers) {
+            r.join();
+        }
+    }
+
+    @Test
+    void toStringShowsTheSemaphoresState() {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        assertFalse(v.writeLock().toString().contains("exclusive"), v.writeLock().toString());
+        v.writeLock().lock();
+        assertTrue(v.writeLock().toString().contains("exclusive"), v.writeLock().toString());
+        assertTrue(v.readLock().toString().startsWith("read lock of"), v.readLock().toString());
+        v.writeLock().unlock();
+    }
+
+    @Test
+    void aThreadThatHoldsNothingKeepsNoStateInTheView() throws Exception {
+        RwSemaphore s = RwSemaphore.create("view");
+        ReadWriteLock v = s.asReadWriteLock();
+        v.readLock().lock();
+        assertTrue(RwSemaphoreLock.hasHolder(v));
+        v.readLock().unlock();
+        assertFalse(RwSemaphoreLock.hasHolder(v), "an entry stayed after the last unlock");
+        v.writeLock().lock();
+        v.readLock().lock();
+        v.writeLock().unlock();
+        v.readLock().unlock();
+        assertFalse(RwSemaphoreLock.hasHolder(v), "an entry stayed after a downgrade");
+        assertThrows(IllegalMonitorStateException.class, v.readLock()::unlock);
+        assertFalse(RwSemaphoreLock.hasHolder(v), "unlock without holding created an entry");
+        Permit other = s.acquireExclusive();
+        assertFalse(v.readLock().tryLock());
+        assertFalse(RwSemaphoreLock.hasHolder(v), "a failed tryLock left an entry");
+        other.close();
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
 
@@ -119,6 +120,25 @@ class RwSemaphoreValidationTest {
         assertEquals(1, cycles.size(), () -> "reports: " + reports);
         String text = cycles.get(0).message();
         assertTrue(text.contains("'inode-view'") && text.contains("'journal-view'"), text);
+    }
+
+    @Test
+    void theViewsDowngradeAndConditionWaitsKeepTheValidatorsRecordTrue() throws Exception {
+        RwSemaphore cache = RwSemaphore.create("cache-view");
+        ReadWriteLock v = cache.asReadWriteLock();
+        Condition changed = v.writeLock().newCondition();
+        v.writeLock().lock();
+        v.readLock().lock();
+        v.writeLock().unlock();                                   // downgraded: now a reader
+        assertThrows(AssertionError.class, () -> Validator.assertNotHeld(cache));
+        v.readLock().unlock();
+        Validator.assertNotHeld(cache);
+        v.writeLock().lock();
+        assertFalse(changed.await(1, TimeUnit.MILLISECONDS));     // released and taken again
+        assertThrows(AssertionError.class, () -> Validator.assertNotHeld(cache));
+        v.writeLock().unlock();
+        Validator.assertNotHeld(cache);
+        assertEquals(List.of(), reports);
     }
 
     @Test
