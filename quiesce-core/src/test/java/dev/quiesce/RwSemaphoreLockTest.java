@@ -42,6 +42,19 @@ class RwSemaphoreLockTest {
     }
 
     /** Whether another thread could take the lock now (asked on a thread of its own). */
+    /** Starts a thread that takes {@code w}, awaits {@code c} once, and unlocks. */
+    private static Threads.Started<Object> startAwaiter(String name, Lock w, Condition c) {
+        return Threads.start(name, () -> {
+            w.lock();
+            try {
+                c.await();
+            } finally {
+                w.unlock();
+            }
+            return null;
+        });
+    }
+
     private static boolean freeOnAnotherThread(Lock lock) throws Exception {
         return Threads.start("probe", () -> {
             if (lock.tryLock()) {
@@ -696,25 +709,9 @@ class RwSemaphoreLockTest {
         RwSemaphore s = RwSemaphore.create("view");
         Lock w = s.asReadWriteLock().writeLock();
         Condition c = w.newCondition();
-        Threads.Started<Object> first = Threads.start("first", () -> {
-            w.lock();
-            try {
-                c.await();
-            } finally {
-                w.unlock();
-            }
-            return null;
-        });
+        Threads.Started<Object> first = startAwaiter("first", w, c);
         Threads.await(() -> LockSupport.getBlocker(first.thread) == c, "the first waiter awaits");
-        Threads.Started<Object> second = Threads.start("second", () -> {
-            w.lock();
-            try {
-                c.await();
-            } finally {
-                w.unlock();
-            }
-            return null;
-        });
+        Threads.Started<Object> second = startAwaiter("second", w, c);
         Threads.await(() -> RwSemaphoreLock.waitingOn(c) == 2, "both wait");
         w.lock();
         first.thread.interrupt();                                // cancels; it then waits for the lock
@@ -735,15 +732,7 @@ class RwSemaphoreLockTest {
         Threads.Started<?>[] waiters = new Threads.Started<?>[2];
         for (int i = 0; i < waiters.length; i++) {
             int n = i;
-            waiters[i] = Threads.start("waiter-" + i, () -> {
-                w.lock();
-                try {
-                    c.await();
-                } finally {
-                    w.unlock();
-                }
-                return null;
-            });
+            waiters[i] = startAwaiter("waiter-" + i, w, c);
             Threads.await(() -> RwSemaphoreLock.waitingOn(c) == n + 1, "waiter " + n + " awaits");
         }
         w.lock();
