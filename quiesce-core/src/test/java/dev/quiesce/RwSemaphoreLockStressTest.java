@@ -21,12 +21,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  * semaphore on four threads: every way in (blocking, try, the view's locks, the downgrade idiom)
  * checks the exclusion invariant on entry — a writer alone, readers only without a writer — and
  * at the end every section has ended, which {@code kill()} returning proves.
+ *
+ * <p>In the suite (the parent pom's {@code quiesce.torture.seconds}, {@value #SUITE_SECONDS}) each
+ * thread makes {@value #OPS_PER_THREAD} attempts. Under {@code ./quiesce soak SECONDS} with more
+ * seconds than that, the threads go on for half the time per parameter instead, with a soak
+ * status line every 10 s; both modes print a PASS/FAIL verdict.
  */
-@Timeout(120)
+@Timeout(600)
 class RwSemaphoreLockStressTest {
 
     private static final int THREADS = 4;
     private static final int OPS_PER_THREAD = 100_000;
+    /** The suite's torture budget (the parent pom's default): at or below it, count; above, soak. */
+    private static final long SUITE_SECONDS = 20;
 
     private final AtomicInteger readers = new AtomicInteger();
     private final AtomicInteger writers = new AtomicInteger();
@@ -49,6 +56,35 @@ class RwSemaphoreLockStressTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void viewPermitsAndTokensExcludeEachOther(boolean inflated) throws Exception {
+        SoakStatus soak = new SoakStatus("RwSemaphoreLockStressTest[" + (inflated ? "inflated" : "word") + "]",
+                "writeSections");
+        try {
+            run(inflated, soak);
+            soak.pass("sections=" + sum(done) + " writeSections=" + writeSections() + " violations=0, "
+                    + "killed with no holder inside");
+        } catch (Throwable t) {
+            soak.fail(t);
+            throw t;
+        }
+    }
+
+    private static long sum(AtomicLong[] counters) {
+        long n = 0;
+        for (AtomicLong c : counters) {
+            n += c.get();
+        }
+        return n;
+    }
+
+    /** Sections through the write lock, exclusive permits and tokens, and the downgrade idiom. */
+    private long writeSections() {
+        return done[2].get() + done[3].get() + done[5].get() + done[7].get() + done[8].get();
+    }
+
+    private void run(boolean inflated, SoakStatus soak) throws Exception {
+        long seconds = Long.getLong("quiesce.torture.seconds", SUITE_SECONDS);
+        boolean timed = seconds > SUITE_SECONDS;                 // a soak: see the class Javadoc
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds / 2);
         RwSemaphore s = RwSemaphore.create("stress");
         if (inflated) {
             s.inflateNow();
@@ -62,14 +98,21 @@ class RwSemaphoreLockStressTest {
         for (int t = 0; t < THREADS; t++) {
             threads.add(Threads.start("stress-" + t, () -> {
                 start.await();
-                for (int i = 0; i < OPS_PER_THREAD; i++) {
+                for (long i = 0; !timed ? i < OPS_PER_THREAD : System.nanoTime() - deadline < 0; i++) {
                     int op = ThreadLocalRandom.current().nextInt(10);
                     if (step(s, v, op)) {
                         done[op].incrementAndGet();
                     }
+                    if (violations.get() != 0) {
+                        break;
+                    }
                 }
                 return null;
             }));
+        }
+        while (timed && System.nanoTime() - deadline < 0 && violations.get() == 0) {
+            Thread.yield();
+            soak.tick(() -> sum(done), this::writeSections, violations::get);
         }
         for (Threads.Started<Object> t : threads) {
             t.join();
