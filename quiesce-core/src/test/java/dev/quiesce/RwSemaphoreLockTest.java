@@ -42,6 +42,14 @@ class RwSemaphoreLockTest {
     }
 
     /** Whether another thread could take the lock now (asked on a thread of its own). */
+    /** Starts a thread that kills {@code s}. */
+    private static Threads.Started<Object> startKiller(RwSemaphore s) {
+        return Threads.start("killer", () -> {
+            s.kill();
+            return null;
+        });
+    }
+
     /** Starts a thread that takes {@code w}, awaits {@code c} once, and unlocks. */
     private static Threads.Started<Object> startAwaiter(String name, Lock w, Condition c) {
         return Threads.start(name, () -> {
@@ -376,10 +384,7 @@ class RwSemaphoreLockTest {
             return null;
         });
         Threads.await(() -> s.queued(true) == 1, "the writer queued");
-        Threads.Started<Object> killer = Threads.start("killer", () -> {
-            s.kill();
-            return null;
-        });
+        Threads.Started<Object> killer = startKiller(s);
         assertInstanceOf(IllegalStateException.class, writer.failure(), "a queued lock() was not failed by kill()");
         Threads.await(() -> s.killersWaiting() == 1, "kill() waits");
         assertFalse(killer.isDone(), "kill() returned while the view held a read lock");
@@ -550,10 +555,7 @@ class RwSemaphoreLockTest {
         w.lock();
         c.signal();
         Threads.await(() -> s.queued(true) == 1, "the signalled waiter queued for the write lock again");
-        Threads.Started<Object> killer = Threads.start("killer", () -> {
-            s.kill();
-            return null;
-        });
+        Threads.Started<Object> killer = startKiller(s);
         IllegalStateException e = assertInstanceOf(IllegalStateException.class, waiter.failure());
         assertTrue(e.getMessage().contains("killed"), e.getMessage());
         w.unlock();
@@ -605,10 +607,7 @@ class RwSemaphoreLockTest {
             return null;
         });
         holding.await();
-        Threads.Started<Object> killer = Threads.start("killer", () -> {
-            s.kill();
-            return null;
-        });
+        Threads.Started<Object> killer = startKiller(s);
         Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
         killing.countDown();
         assertInstanceOf(IllegalStateException.class, waiter.failure());
@@ -621,10 +620,7 @@ class RwSemaphoreLockTest {
         RwSemaphore s = RwSemaphore.create("view");
         ReadWriteLock v = s.asReadWriteLock();
         v.writeLock().lock();
-        Threads.Started<Object> killer = Threads.start("killer", () -> {
-            s.kill();
-            return null;
-        });
+        Threads.Started<Object> killer = startKiller(s);
         Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
         assertThrows(IllegalStateException.class, v.readLock()::lock);
         assertThrows(IllegalStateException.class, v.readLock()::tryLock);
@@ -639,10 +635,7 @@ class RwSemaphoreLockTest {
         RwSemaphore s = RwSemaphore.create("view");
         ReadWriteLock v = s.asReadWriteLock();
         v.writeLock().lock();
-        Threads.Started<Object> killer = Threads.start("killer", () -> {
-            s.kill();
-            return null;
-        });
+        Threads.Started<Object> killer = startKiller(s);
         Threads.await(() -> s.killersWaiting() == 1, "kill() waits");
         assertFalse(killer.isDone());
         v.writeLock().unlock();
