@@ -1,6 +1,7 @@
 package dev.quiesce;
 
 import dev.quiesce.internal.Reports;
+import dev.quiesce.internal.Stripes;
 import dev.quiesce.internal.Tracker;
 
 import java.lang.invoke.MethodHandles;
@@ -87,7 +88,10 @@ import java.util.function.LongSupplier;
  * slots, chosen by thread, or, when the slots it tries are all owned (a thread that holds many
  * permits), is counted in a striped, padded reader cell (as
  * {@link java.util.concurrent.atomic.LongAdder} does), so that readers on different cores stop
- * writing one cache line; writers sum slots and cells. Claiming a slot is one atomic instruction
+ * writing one cache line; writers sum slots and cells. When a reader finds its slot owned by
+ * another permit, or another thread counting in its cell, the semaphore maps its readers to
+ * slots and cells anew (at most once a millisecond), as {@code LongAdder} moves a thread whose
+ * update failed. Claiming a slot is one atomic instruction
  * and releasing it a plain store, so an inflated read section costs one atomic instruction
  * instead of two. The price is paid by writers: a release does not fence, so a writer (or
  * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
@@ -162,6 +166,15 @@ public final class RwSemaphore {
      * release undoes exactly that, so slots and counters are >= 0 at all times and the number of
      * shared holders is READERS + sum(slots and counters) minus the transient claims of readers
      * that are backing out.
+     *
+     * A thread's slot and cell c is its Stripes cell: its id times the table's multiplier, kept
+     * in the first longs of the leading padding stride. The table gets a new multiplier (at
+     * most one a millisecond) when a reader's first choice of slot was owned and it claimed a
+     * later one, or when the add to its counter returned another value than the counter read
+     * just before it (another thread counted there in between). Two readers whose ids hashed to
+     * one slot otherwise took turns on one cache line for life (issue 12, target 6). A permit's
+     * release uses the slot or counter recorded in Permit.where, never the thread's cell, so a
+     * new mapping is safe at any time.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
      * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP, INFLATED and
@@ -271,6 +284,8 @@ public final class RwSemaphore {
 
     private static final int STRIDE = 16;          // longs per cell: 128 bytes
     private static final int CELL_COUNT = cellCount();
+    /** Maps a thread's id times the table's multiplier to its slot and cell (see Stripes). */
+    private static final int CELL_SHIFT = Stripes.shift(CELL_COUNT);
     /** How many slots a reader tries (its own, then the next ones) before it counts instead. */
     private static final int SLOT_PROBES = Math.min(CELL_COUNT, 4);
 
@@ -831,6 +846,17 @@ public final class RwSemaphore {
         inflate();
     }
 
+    /** For tests: the number of reader slots and cells of an inflated semaphore. */
+    static int readerCellCount() {
+        return CELL_COUNT;
+    }
+
+    /** For tests: the reader slots and cells (a Stripes table), or null before inflation. */
+    long[] readerTable() {
+        Aux a = aux;
+        return a == null ? null : a.cells;
+    }
+
     /** For tests: whether shared permits now count in the reader cells. */
     boolean isInflated() {
         return (state & INFLATED) != 0;
@@ -899,7 +925,7 @@ public final class RwSemaphore {
     /** The shared acquire of an inflated semaphore (see "Inflated readers" in the notes). */
     private int tryCell(Aux a, boolean slots) {
         long[] cells = a.cells;            // written before INFLATED was set
-        int c = cellIndex();
+        int c = Stripes.cell(cells, CELL_SHIFT);
         int where = slots ? claimSlot(cells, c) : -1;
         int at;
         if (where >= 0) {
@@ -907,7 +933,10 @@ public final class RwSemaphore {
         } else {
             where = c;                     // every slot taken: count in this thread's cell
             at = counterAt(c);
-            CELLS.getAndAdd(cells, at, 1L);
+            long seen = (long) CELLS.getOpaque(cells, at);
+            if ((long) CELLS.getAndAdd(cells, at, 1L) != seen) {
+                Stripes.contended(cells);  // another thread counted in this cell meanwhile
+            }
         }
         for (int spins = 0;; spins++) {
             // Our add precedes this read in the total order of volatile accesses. A writer that
@@ -941,13 +970,17 @@ public final class RwSemaphore {
     /**
      * Claims a free slot, this thread's first (c), else the next ones; returns its Permit.where
      * (CELL_COUNT + slot), or -1 if all are taken. A slot is read before the CAS so that a
-     * thread whose slot is taken does not pull the owner's cache line away for nothing.
+     * thread whose slot is taken does not pull the owner's cache line away for nothing. A reader
+     * whose first slot was owned asks for a new mapping (Stripes.contended()).
      */
     private static int claimSlot(long[] cells, int c) {
         for (int i = 0; i < SLOT_PROBES; i++) {
             int slot = (c + i) & (CELL_COUNT - 1);
             int at = (slot + 1) * STRIDE;
             if ((long) CELLS.getOpaque(cells, at) == 0L && CELLS.compareAndSet(cells, at, 0L, 1L)) {
+                if (i > 0) {
+                    Stripes.contended(cells);
+                }
                 return CELL_COUNT + slot;
             }
         }
@@ -970,7 +1003,7 @@ public final class RwSemaphore {
             a.lock.lock();
             try {
                 if (a.cells == null) {
-                    a.cells = new long[(CELL_COUNT + 2) * STRIDE];
+                    a.cells = Stripes.init(new long[(CELL_COUNT + 2) * STRIDE]);
                 }
             } finally {
                 a.lock.unlock();
@@ -983,12 +1016,6 @@ public final class RwSemaphore {
                 return;
             }
         }
-    }
-
-    private static int cellIndex() {
-        @SuppressWarnings("deprecation")   // getId(): threadId() is Java 19+
-        long id = Thread.currentThread().getId();
-        return (int) ((id * 0x9E3779B97F4A7C15L) >>> 40) & (CELL_COUNT - 1);
     }
 
     private static long cellSum(Aux a) {
@@ -1653,9 +1680,9 @@ public final class RwSemaphore {
         return System.nanoTime() + nanos;
     }
 
+    /** Cells (and slots) of an inflated semaphore: a power of two, two per CPU, 2 to 64. */
     private static int cellCount() {
-        int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
-        return Math.max(2, Math.min(n, 64));
+        return Stripes.cellsPerCpu(2, 2, 64);
     }
 
     private IllegalStateException killedError() {

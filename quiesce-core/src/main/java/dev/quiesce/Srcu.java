@@ -2,6 +2,7 @@ package dev.quiesce;
 
 import dev.quiesce.internal.Events;
 import dev.quiesce.internal.Reports;
+import dev.quiesce.internal.Stripes;
 import dev.quiesce.internal.Tracker;
 import dev.quiesce.internal.WaitLock;
 
@@ -138,10 +139,10 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /*
      * Implementation notes.
      *
-     * Counters. Each domain owns a fixed array of counter cells, striped by thread (Fibonacci
-     * hashing of the thread id), created with the domain and never replaced: a cell array that
-     * grew during a scan would let a scan miss a begin whose end it counts. Each cell holds four
-     * monotone counters, 256 bytes from the next cell:
+     * Counters. Each domain owns a fixed array of counter cells, striped by thread (the
+     * thread id times the table's multiplier: see Stripes), created with the domain and never
+     * replaced: a cell array that grew during a scan would let a scan miss a begin whose end it
+     * counts. Each cell holds four monotone counters, 256 bytes from the next cell:
      *
      *   counts[(c + 1) * STRIDE + 0]         begins on index 0 counted in cell c
      *   counts[(c + 1) * STRIDE + 1]         ends on index 0
@@ -157,7 +158,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * begin counter of its index in the current thread's cell; an end adds 1 to the end counter
      * of the token's index in the *ending* thread's cell. Only sums over all cells mean anything,
      * which is what lets a section end on another thread. Counters never decrease; 64 bits do
-     * not wrap in practice.
+     * not wrap in practice. The first Stripes.HEADER longs of the leading padding hold the
+     * table's multiplier and the time of its last reshuffle (Stripes), which no count writes.
+     *
+     * Moving off a shared cell. A begin reads its counter (opaque) before its add; if the add
+     * returns another value, a thread counting in the same cell began in between, and the begin
+     * calls Stripes.contended(): the table gets a new mapping of threads to cells (at most one a
+     * millisecond). Two threads whose ids hashed to one cell otherwise pulled its line from each
+     * other on every section for their whole lives (issue 12, target 6). Moving is safe at any
+     * point: a count records nothing but its index, and only sums over all cells are read. Ends
+     * do not look (an end on a completion thread shares its cell with whoever began there, and
+     * the end path stays one add and one read).
      *
      * Tokens:
      *
@@ -334,7 +345,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * jcstress, SrcuTest.cellShiftAndArrayAgree.)
      */
     private Srcu(Builder b, int cells) {
-        super(newSalt(), 64 - Integer.numberOfTrailingZeros(cells), new long[(cells + 2) * STRIDE]);
+        super(newSalt(), Stripes.shift(cells), Stripes.init(new long[(cells + 2) * STRIDE]));
         this.name = b.name != null ? b.name : "srcu-" + SEQUENCE.incrementAndGet();
         this.callbackExecutor = b.callbackExecutor != null ? b.callbackExecutor : ForkJoinPool.commonPool();
         this.reportHandler = b.reportHandler != null ? b.reportHandler : Reports::log;
@@ -573,14 +584,17 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         int idx = s & 1;
         // The add is a volatile read-modify-write: it is the full fence SRCU's reader needs
         // between announcing itself and reading protected data (kernel: smp_mb() B).
-        int base = cellBase();
-        COUNTS.getAndAdd(counts, base + idx * SPAN, 1L);
+        int at = cellBase() + idx * SPAN;
+        long seen = (long) COUNTS.getOpaque(counts, at);
+        if ((long) COUNTS.getAndAdd(counts, at, 1L) != seen) {
+            Stripes.contended(counts);                     // another thread began in this cell
+        }
         // Against close(): it sets the closed bit (volatile) and then scans (volatile reads); we
         // add and then read state again. Either its scan counts our begin (it refuses to close)
         // or we see the bit and take the begin back with an end. One read of a line that only a
         // flip or a close writes. (Regression: SrcuCloseRaceTest, found by Lincheck.)
         if (state < 0) {
-            COUNTS.getAndAdd(counts, base + idx * SPAN + END, 1L);
+            COUNTS.getAndAdd(counts, at + END, 1L);
             throw closedError();
         }
         return salt | idx;
@@ -625,9 +639,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     }
 
     private int cellBase() {
-        long id = Thread.currentThread().getId();
-        int cell = (int) ((id * 0x9E3779B97F4A7C15L) >>> cellShift);
-        return (cell + 1) * STRIDE;
+        return (Stripes.cell(counts, cellShift) + 1) * STRIDE;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1623,8 +1635,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
 
     /** Cells for a new domain: a power of two, four per CPU, 4 to 256. */
     private static int cells() {
-        int n = Runtime.getRuntime().availableProcessors() * 4;
-        return Math.min(256, Math.max(4, Integer.highestOneBit(n - 1) << 1));
+        return Stripes.cellsPerCpu(4, 4, 256);
     }
 
     /** The cell the shift maps the worst-case id to: always inside the array. For tests. */

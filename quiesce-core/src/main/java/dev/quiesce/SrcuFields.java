@@ -17,7 +17,7 @@ abstract class SrcuPadHead {
 abstract class SrcuReadSide extends SrcuPadHead {
     /** Per-domain salt in the bits of a token above the index bit; bit 0 is always clear. */
     final int salt;
-    /** Shift that maps a thread's mixed id to its cell. */
+    /** Shift that maps a thread's mixed id to its cell (see Stripes). */
     final int cellShift;
     /** The counter cells; see Srcu's implementation notes for the layout. */
     final long[] counts;

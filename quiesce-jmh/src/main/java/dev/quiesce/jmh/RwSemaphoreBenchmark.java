@@ -57,9 +57,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * state word until two readers' CASes collide, which inflates it on its own) or one inflated before
  * the trial ({@code true}: two threads hammer {@code tryAcquireSharedToken()} until a collision
  * inflates it; the API has no public inflate). At the end of each trial the state prints whether
- * the semaphore is inflated and which reader cell each benchmark thread maps to (the semaphore picks
- * the cell from a hash of the thread id, with no re-probing: two threads in one cell share its cache
- * line). The JDK methods take no {@code @Param}, so they run once per thread count.
+ * the semaphore is inflated and which reader cell each benchmark thread starts in (the semaphore
+ * picks the cell from a hash of the thread id and remaps its readers when two meet in one cell;
+ * {@code CellCollisionBenchmark} measures two threads that start in one cell). The JDK methods take no {@code @Param}, so they run once per thread count.
  * Run at {@code -t 1}, {@code 2}, {@code 4} with {@code -prof gc}: {@code gc.alloc.rate.norm} (bytes
  * per operation) shows whether the {@code Permit} of the one-method forms is scalar-replaced
  * (≈ 0 B/op) or allocated (24 B/op: one {@code Permit} with compressed references); the token
@@ -434,10 +434,10 @@ public class RwSemaphoreBenchmark {
         return Math.max(2, Math.min(n, 64));
     }
 
-    /** The reader cell of {@code t}, recomputed as {@code RwSemaphore.cellIndex()} does. */
+    /** The reader cell {@code t} starts in (before any move), recomputed as the library does. */
     @SuppressWarnings("deprecation")   // getId(): threadId() is Java 19+
     static int cellOf(Thread t) {
         long id = t.getId();
-        return (int) ((id * 0x9E3779B97F4A7C15L) >>> 40) & (cellCount() - 1);
+        return (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(cellCount())));
     }
 }

@@ -1,0 +1,164 @@
+package dev.quiesce.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Which counter cell of a striped table the current thread counts in: written once for
+ * {@code Srcu}'s reader cells and {@code RwSemaphore}'s inflated reader cells, as the JDK writes
+ * {@code Striped64} once for its adders.
+ *
+ * <p>A table is a {@code long[]} whose first {@value #HEADER} elements lie in the padding before
+ * its first cell and belong to this class ({@link #init(long[])}). A thread's cell is the top
+ * bits of its id times the table's multiplier ({@link #cell(long[], int)} with the table's
+ * {@link #shift(int) shift}). A primitive that sees another thread count in the cell it just
+ * counted in calls {@link #contended(long[])}, which may give the table a new multiplier, so that
+ * its threads' next counts land in other cells. Only sums over all cells mean anything to these
+ * tables, and a count records the cell it was made in, so threads may move between any two counts.
+ */
+public final class Stripes {
+
+    /*
+     * Implementation notes.
+     *
+     * Mapping. cell = (id * m) >>> (64 - k) for a table of 2^k cells: multiplicative hashing,
+     * which spreads consecutive ids over the top bits. A new table starts with m = 2^64 / phi
+     * (Fibonacci hashing: the mapping of Srcu before threads could move). The multiplier sits in
+     * the table's own leading padding (index MULTIPLIER), on a line that no count writes, so a
+     * begin reads it from a line it keeps in its cache; the load does not depend on any other
+     * load, and the multiplication costs what multiplying by a constant did.
+     *
+     * Why the table moves and not the thread. Striped64 keeps a per-thread probe in a field of
+     * Thread that only java.base can reach. A process-wide table of per-thread moves (indexed by
+     * thread id) was built and measured first: one more load on the path to the begin's locked
+     * add cost Srcu's same-thread read pair about a fifth of its throughput (ReadSideBenchmark,
+     * JDK 17: 120-155 against 170-220 ops/us), and a ThreadLocal costs more than that
+     * (docs/measurements.md, "Thread-owned cells"). A new multiplier is a new random mapping of
+     * every thread: two threads that shared a cell part with probability 1 - 1/cells, and pairs
+     * that did not share one may come together with probability 1/cells each, to be parted by a
+     * later reshuffle if they contend.
+     *
+     * What detects contention. getAndAdd never fails, so Striped64's failed CAS does not exist
+     * here; a primitive reads its counter (opaque) before the add and compares the add's result:
+     * a difference means another thread counted in the same cell in between. A claim of a
+     * per-permit slot that finds it owned is the same signal. Either is a sample: two threads
+     * sharing a cell and counting often see it within microseconds, and two that rarely overlap
+     * rarely see it — and then sharing costs them little.
+     *
+     * Pace. A reshuffle writes the line every reader of the table reads, so each costs every
+     * reader one miss. At most one per RESHUFFLE_NANOS per table: the caller that finds the last
+     * one at least that old CASes the time (index RESHUFFLED_AT, the same line) and writes the
+     * multiplier. More running threads than cells contend whatever the mapping; they then
+     * reshuffle at most a thousand times a second, each a miss per reader.
+     *
+     * Races. The multiplier is written and read plain. Any value is a valid mapping (a count
+     * records its cell, and only sums are read), so a reader that sees an old one for a while only
+     * keeps its old cell; and a word torn on a JVM without atomic longs keeps its low half, which
+     * is odd, so it is still a multiplier that spreads.
+     */
+
+    /** Elements at the start of a table that this class uses: within any table's padding. */
+    public static final int HEADER = 2;
+    /** Index of the table's multiplier. */
+    private static final int MULTIPLIER = 0;
+    /** Index of the System.nanoTime() of the table's last reshuffle. */
+    private static final int RESHUFFLED_AT = 1;
+    /** The least time between two reshuffles of one table. */
+    static final long RESHUFFLE_NANOS = 1_000_000L;
+    /** 2^64 / phi, odd: a new table's multiplier. */
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    private Stripes() {
+    }
+
+    /**
+     * Prepares a new table's header: the first multiplier, and no reshuffle yet.
+     *
+     * @param table a table whose first {@value #HEADER} elements are padding
+     * @return {@code table}
+     */
+    public static long[] init(long[] table) {
+        table[MULTIPLIER] = GOLDEN;
+        table[RESHUFFLED_AT] = System.nanoTime() - RESHUFFLE_NANOS;
+        return table;
+    }
+
+    /**
+     * Returns the current thread's cell in {@code table}.
+     *
+     * @param table a table prepared by {@link #init(long[])}
+     * @param shift the table's {@link #shift(int)}
+     * @return the cell, from 0 to the table's cell count minus one
+     */
+    public static int cell(long[] table, int shift) {
+        return cellOf(threadId(), table, shift);
+    }
+
+    /**
+     * Returns the cell of the thread with id {@code threadId} in {@code table}, as it would be now.
+     *
+     * @param threadId a thread's id
+     * @param table a table prepared by {@link #init(long[])}
+     * @param shift the table's {@link #shift(int)}
+     * @return the cell, from 0 to the table's cell count minus one
+     */
+    public static int cellOf(long threadId, long[] table, int shift) {
+        return (int) ((threadId * table[MULTIPLIER]) >>> shift);     // plain: see "Races"
+    }
+
+    /**
+     * Returns the shift that maps a product to one of {@code cells} cells.
+     *
+     * @param cells the table's cell count: a power of two from 2 to 2<sup>30</sup>
+     * @return {@code 64 - log2(cells)}
+     * @throws IllegalArgumentException if {@code cells} is not such a power of two (a shift of 64
+     *     would be taken as 0 by Java's shift and index far outside the table)
+     */
+    public static int shift(int cells) {
+        if (cells < 2 || cells > 1 << 30 || Integer.bitCount(cells) != 1) {
+            throw new IllegalArgumentException("a striped table needs a power of two from 2 to 2^30 cells, not "
+                    + cells);
+        }
+        return 64 - Integer.numberOfTrailingZeros(cells);
+    }
+
+    /**
+     * Called when the current thread saw another thread count in the cell it counts in: gives
+     * the table a new mapping of threads to cells, unless it had one less than a millisecond ago.
+     *
+     * @param table the table
+     * @return whether this call changed the mapping
+     */
+    public static boolean contended(long[] table) {
+        long last = (long) TABLE.getOpaque(table, RESHUFFLED_AT);
+        long now = System.nanoTime();
+        if (now - last < RESHUFFLE_NANOS || !TABLE.compareAndSet(table, RESHUFFLED_AT, last, now)) {
+            return false;
+        }
+        table[MULTIPLIER] = ThreadLocalRandom.current().nextLong() | 1L;
+        return true;
+    }
+
+    /**
+     * Returns how many cells a table should have: {@code perCpu} per available processor,
+     * rounded up to a power of two, within [{@code min}, {@code max}].
+     *
+     * @param perCpu cells per processor, at least 1
+     * @param min the fewest cells, a power of two of at least 2
+     * @param max the most cells, a power of two of at least {@code min}
+     * @return the cell count
+     */
+    public static int cellsPerCpu(int perCpu, int min, int max) {
+        int n = Math.max(1, Runtime.getRuntime().availableProcessors()) * perCpu;
+        int rounded = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+        return Math.min(max, Math.max(min, rounded));
+    }
+
+    @SuppressWarnings("deprecation")     // getId(): threadId() is Java 19+
+    private static long threadId() {
+        return Thread.currentThread().getId();
+    }
+
+    private static final VarHandle TABLE = MethodHandles.arrayElementVarHandle(long[].class);
+}
