@@ -88,10 +88,9 @@ import java.util.function.LongSupplier;
  * slots, chosen by thread, or, when the slots it tries are all owned (a thread that holds many
  * permits), is counted in a striped, padded reader cell (as
  * {@link java.util.concurrent.atomic.LongAdder} does), so that readers on different cores stop
- * writing one cache line; writers sum slots and cells. When a reader finds its slot owned by
- * another permit, or another thread counting in its cell, the semaphore maps its readers to
- * slots and cells anew (at most once a millisecond), as {@code LongAdder} moves a thread whose
- * update failed. Claiming a slot is one atomic instruction
+ * writing one cache line; writers sum slots and cells. When two readers race for one slot, or a
+ * reader sees another thread update its cell, the semaphore maps its readers to slots and cells
+ * anew (at most once a millisecond), as {@code LongAdder} moves a thread whose update failed. Claiming a slot is one atomic instruction
  * and releasing it a plain store, so an inflated read section costs one atomic instruction
  * instead of two. The price is paid by writers: a release does not fence, so a writer (or
  * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
@@ -168,10 +167,11 @@ public final class RwSemaphore {
      * that are backing out.
      *
      * A thread's slot and cell c is its Stripes cell: its id times the table's multiplier, kept
-     * in the first longs of the leading padding stride. The table gets a new multiplier (at
-     * most one a millisecond) when a reader's first choice of slot was owned and it claimed a
-     * later one, or when the add to its counter returned another value than the counter read
-     * just before it (another thread counted there in between). Two readers whose ids hashed to
+     * in the leading padding stride. The table gets a new multiplier (at most one a millisecond)
+     * when a reader's CAS on a slot it had read as free fails (another reader claimed it in
+     * between), or when the add to its counter returned another value than the counter read just
+     * before it (another thread counted or released there in between). A slot found owned is no
+     * such sign: its owner may be this thread's own permit. Two readers whose ids hashed to
      * one slot otherwise took turns on one cache line for life (issue 12, target 6). A permit's
      * release uses the slot or counter recorded in Permit.where, never the thread's cell, so a
      * new mapping is safe at any time.
@@ -282,7 +282,7 @@ public final class RwSemaphore {
     private static final int BLOCKED = -3;
     private static final int KILLED = -4;
 
-    private static final int STRIDE = 16;          // longs per cell: 128 bytes
+    private static final int STRIDE = 16;          // longs per cell: 128 bytes (>= Stripes.PADDING)
     private static final int CELL_COUNT = cellCount();
     /** Maps a thread's id times the table's multiplier to its slot and cell (see Stripes). */
     private static final int CELL_SHIFT = Stripes.shift(CELL_COUNT);
@@ -970,18 +970,19 @@ public final class RwSemaphore {
     /**
      * Claims a free slot, this thread's first (c), else the next ones; returns its Permit.where
      * (CELL_COUNT + slot), or -1 if all are taken. A slot is read before the CAS so that a
-     * thread whose slot is taken does not pull the owner's cache line away for nothing. A reader
-     * whose first slot was owned asks for a new mapping (Stripes.contended()).
+     * thread whose slot is taken does not pull the owner's cache line away for nothing. A CAS
+     * that fails on a slot read as free means another reader claimed it meanwhile: that reader
+     * asks for a new mapping (Stripes.contended(cells)).
      */
     private static int claimSlot(long[] cells, int c) {
         for (int i = 0; i < SLOT_PROBES; i++) {
             int slot = (c + i) & (CELL_COUNT - 1);
             int at = (slot + 1) * STRIDE;
-            if ((long) CELLS.getOpaque(cells, at) == 0L && CELLS.compareAndSet(cells, at, 0L, 1L)) {
-                if (i > 0) {
-                    Stripes.contended(cells);
+            if ((long) CELLS.getOpaque(cells, at) == 0L) {
+                if (CELLS.compareAndSet(cells, at, 0L, 1L)) {
+                    return CELL_COUNT + slot;
                 }
-                return CELL_COUNT + slot;
+                Stripes.contended(cells);  // claimed by another reader between our read and CAS
             }
         }
         return -1;

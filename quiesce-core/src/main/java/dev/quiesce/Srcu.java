@@ -158,12 +158,12 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * begin counter of its index in the current thread's cell; an end adds 1 to the end counter
      * of the token's index in the *ending* thread's cell. Only sums over all cells mean anything,
      * which is what lets a section end on another thread. Counters never decrease; 64 bits do
-     * not wrap in practice. The first Stripes.HEADER longs of the leading padding hold the
-     * table's multiplier and the time of its last reshuffle (Stripes), which no count writes.
+     * not wrap in practice. Two longs of the leading padding hold the table's multiplier and the
+     * time of its last reshuffle (Stripes), which no count writes.
      *
      * Moving off a shared cell. A begin reads its counter (opaque) before its add; if the add
      * returns another value, a thread counting in the same cell began in between, and the begin
-     * calls Stripes.contended(): the table gets a new mapping of threads to cells (at most one a
+     * calls Stripes.contended(counts): the table gets a new mapping of threads to cells (at most one a
      * millisecond). Two threads whose ids hashed to one cell otherwise pulled its line from each
      * other on every section for their whole lives (issue 12, target 6). Moving is safe at any
      * point: a count records nothing but its index, and only sums over all cells are read. Ends
@@ -241,7 +241,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
     /** A cookie that is always complete. */
     public static final long COMPLETED = 0L;
 
-    private static final int STRIDE = 32;          // longs per cell: 256 bytes
+    private static final int STRIDE = 32;          // longs per cell: 256 bytes (>= Stripes.PADDING)
     private static final int SPAN = 16;            // longs from index 0's counters to index 1's: 128 bytes
     private static final int END = 1;              // offset of an index's end counter from its begin counter
     private static final int CLOSED_BIT = Integer.MIN_VALUE;

@@ -9,13 +9,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code Srcu}'s reader cells and {@code RwSemaphore}'s inflated reader cells, as the JDK writes
  * {@code Striped64} once for its adders.
  *
- * <p>A table is a {@code long[]} whose first {@value #HEADER} elements lie in the padding before
- * its first cell and belong to this class ({@link #init(long[])}). A thread's cell is the top
- * bits of its id times the table's multiplier ({@link #cell(long[], int)} with the table's
- * {@link #shift(int) shift}). A primitive that sees another thread count in the cell it just
- * counted in calls {@link #contended(long[])}, which may give the table a new multiplier, so that
- * its threads' next counts land in other cells. Only sums over all cells mean anything to these
- * tables, and a count records the cell it was made in, so threads may move between any two counts.
+ * <p>A table is a {@code long[]} whose first {@value #PADDING} elements are padding before its
+ * first cell; two of them, a line away from the array's header and from the first cell, belong to
+ * this class ({@link #init(long[])}). A thread's cell is the top bits of its id times the table's
+ * multiplier ({@link #cell(long[], int)} with the table's {@link #shift(int) shift}). A primitive
+ * that sees a sign of another thread counting in its cell calls {@link #contended(long[])}, which
+ * may give the table a new multiplier, so that its threads' next counts land in other cells. Only
+ * sums over all cells are read, and no release depends on the releasing thread's current cell
+ * (an {@code Srcu} end counts wherever its thread now maps; an {@code RwSemaphore} permit undoes
+ * the slot or counter it recorded), so the mapping may change between any two counts.
  */
 public final class Stripes {
 
@@ -25,15 +27,17 @@ public final class Stripes {
      * Mapping. cell = (id * m) >>> (64 - k) for a table of 2^k cells: multiplicative hashing,
      * which spreads consecutive ids over the top bits. A new table starts with m = 2^64 / phi
      * (Fibonacci hashing: the mapping of Srcu before threads could move). The multiplier sits in
-     * the table's own leading padding (index MULTIPLIER), on a line that no count writes, so a
-     * begin reads it from a line it keeps in its cache; the load does not depend on any other
-     * load, and the multiplication costs what multiplying by a constant did.
+     * the table's own leading padding (element MULTIPLIER: 64 bytes past the array's header and
+     * 64 before a first cell at element PADDING, so on another line than either, or than the
+     * object allocated before the array), written only by a reshuffle, so a begin reads it from a
+     * line it keeps in its cache; the load does not depend on any other load, and the
+     * multiplication costs what multiplying by a constant did.
      *
      * Why the table moves and not the thread. Striped64 keeps a per-thread probe in a field of
      * Thread that only java.base can reach. A process-wide table of per-thread moves (indexed by
      * thread id) was built and measured first: one more load on the path to the begin's locked
      * add cost Srcu's same-thread read pair about a fifth of its throughput (ReadSideBenchmark,
-     * JDK 17: 120-155 against 170-220 ops/us), and a ThreadLocal costs more than that
+     * JDK 17: 120-170 against 171-218 ops/us), and a ThreadLocal costs more than that
      * (docs/measurements.md, "Thread-owned cells"). A new multiplier is a new random mapping of
      * every thread: two threads that shared a cell part with probability 1 - 1/cells, and pairs
      * that did not share one may come together with probability 1/cells each, to be parted by a
@@ -41,29 +45,32 @@ public final class Stripes {
      *
      * What detects contention. getAndAdd never fails, so Striped64's failed CAS does not exist
      * here; a primitive reads its counter (opaque) before the add and compares the add's result:
-     * a difference means another thread counted in the same cell in between. A claim of a
-     * per-permit slot that finds it owned is the same signal. Either is a sample: two threads
-     * sharing a cell and counting often see it within microseconds, and two that rarely overlap
-     * rarely see it — and then sharing costs them little.
+     * a difference means another thread wrote the counter in between — a begin in the same cell,
+     * or, for a counter that releases decrement (RwSemaphore's fenced cells), a release of a
+     * permit counted there. A slot claim whose CAS fails on a slot it read as free is the same
+     * signal; a slot found owned is not (the owner may be the claiming thread's own permit).
+     * Either is a sample: two threads sharing a cell and counting often see it within
+     * microseconds, and two that rarely overlap rarely see it — and then sharing costs them little.
      *
-     * Pace. A reshuffle writes the line every reader of the table reads, so each costs every
-     * reader one miss. At most one per RESHUFFLE_NANOS per table: the caller that finds the last
-     * one at least that old CASes the time (index RESHUFFLED_AT, the same line) and writes the
-     * multiplier. More running threads than cells contend whatever the mapping; they then
-     * reshuffle at most a thousand times a second, each a miss per reader.
+     * Pace. A reshuffle writes the line every reader of the table reads, and sends readers to
+     * cells whose lines they do not hold: each costs every reader a few misses. At most one per
+     * RESHUFFLE_NANOS per table: the caller that finds the last one at least that old CASes the
+     * time (element RESHUFFLED_AT, the same line) and writes the multiplier. More running threads
+     * than cells contend whatever the mapping; they then reshuffle at most a thousand times a
+     * second.
      *
-     * Races. The multiplier is written and read plain. Any value is a valid mapping (a count
-     * records its cell, and only sums are read), so a reader that sees an old one for a while only
-     * keeps its old cell; and a word torn on a JVM without atomic longs keeps its low half, which
+     * Races. The multiplier is written and read plain. Any value is a valid mapping (only sums
+     * are read, and no release depends on the releaser's current cell), so a reader that sees an
+     * old one for a while only keeps its old cell; and a word torn on a JVM without atomic longs keeps its low half, which
      * is odd, so it is still a multiplier that spreads.
      */
 
-    /** Elements at the start of a table that this class uses: within any table's padding. */
-    public static final int HEADER = 2;
-    /** Index of the table's multiplier. */
-    private static final int MULTIPLIER = 0;
-    /** Index of the System.nanoTime() of the table's last reshuffle. */
-    private static final int RESHUFFLED_AT = 1;
+    /** Elements of padding a table needs before its first cell: 128 bytes. */
+    public static final int PADDING = 16;
+    /** Element of the System.nanoTime() of the table's last reshuffle. */
+    static final int RESHUFFLED_AT = 7;
+    /** Element of the table's multiplier: 64 bytes after the header and before the first cell. */
+    static final int MULTIPLIER = 8;
     /** The least time between two reshuffles of one table. */
     static final long RESHUFFLE_NANOS = 1_000_000L;
     /** 2^64 / phi, odd: a new table's multiplier. */
@@ -75,7 +82,7 @@ public final class Stripes {
     /**
      * Prepares a new table's header: the first multiplier, and no reshuffle yet.
      *
-     * @param table a table whose first {@value #HEADER} elements are padding
+     * @param table a table whose first {@value #PADDING} elements are padding
      * @return {@code table}
      */
     public static long[] init(long[] table) {
@@ -124,8 +131,8 @@ public final class Stripes {
     }
 
     /**
-     * Called when the current thread saw another thread count in the cell it counts in: gives
-     * the table a new mapping of threads to cells, unless it had one less than a millisecond ago.
+     * Called when the current thread saw a sign of another thread counting in its cell: gives the
+     * table a new mapping of threads to cells, unless it had one less than a millisecond ago.
      *
      * @param table the table
      * @return whether this call changed the mapping

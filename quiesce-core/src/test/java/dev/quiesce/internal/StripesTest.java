@@ -36,38 +36,51 @@ class StripesTest {
     }
 
     /**
-     * The first contention reshuffles at once; a second within the pace does not; reshuffles
-     * send one thread to varied cells, always inside the table.
+     * A new table's first contention reshuffles at once; within the pace none does, after it one
+     * does (the last reshuffle's time is set in the table, so no clock is waited for); a thread
+     * sent through many reshuffles visits every cell and never leaves the table.
      */
     @Test
-    void contentionReshufflesAtMostOncePerPace() throws Exception {
+    void contentionReshufflesAtMostOncePerPace() {
         int cells = 8;
         int shift = Stripes.shift(cells);
-        long[] table = Stripes.init(new long[(cells + 2) * 16]);
-        long first = table[0];
+        long[] table = Stripes.init(new long[(cells + 2) * Stripes.PADDING]);
+        long first = table[Stripes.MULTIPLIER];
         assertTrue(Stripes.contended(table), "the first contention reshuffles");
-        assertNotEquals(first, table[0], "the multiplier did not change");
-        assertEquals(1L, table[0] & 1L, "multipliers are odd");
-        long second = table[0];
-        long reshuffledAt = table[1];
-        // Within the pace (a millisecond) another contention changes nothing; the time is read
-        // before the call, so a false here is no timing assumption: the call saw less than 1 ms.
-        long before = System.nanoTime();
-        boolean again = Stripes.contended(table);
-        if (System.nanoTime() - reshuffledAt < Stripes.RESHUFFLE_NANOS) {
-            assertFalse(again, "reshuffled twice within " + (before - reshuffledAt) + " ns");
-            assertEquals(second, table[0]);
-        }
-        // Over many reshuffles, a thread visits most cells and never leaves the table.
+        assertNotEquals(first, table[Stripes.MULTIPLIER], "the multiplier did not change");
+        assertEquals(1L, table[Stripes.MULTIPLIER] & 1L, "multipliers are odd");
+
+        long now = System.nanoTime();
+        table[Stripes.RESHUFFLED_AT] = now + TimeUnit.HOURS.toNanos(1);   // just reshuffled, for the call
+        long second = table[Stripes.MULTIPLIER];
+        assertFalse(Stripes.contended(table), "reshuffled within the pace");
+        assertEquals(second, table[Stripes.MULTIPLIER]);
+
+        table[Stripes.RESHUFFLED_AT] = now - 2 * Stripes.RESHUFFLE_NANOS;  // the pace has passed
+        assertTrue(Stripes.contended(table), "no reshuffle after the pace");
+        assertTrue(table[Stripes.RESHUFFLED_AT] - now >= 0, "the reshuffle's time was not recorded");
+
         Set<Integer> visited = new HashSet<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (visited.size() < cells && System.nanoTime() - deadline < 0) {
-            Stripes.contended(table);
+        for (int i = 0; i < 10_000 && visited.size() < cells; i++) {
+            table[Stripes.RESHUFFLED_AT] = System.nanoTime() - 2 * Stripes.RESHUFFLE_NANOS;
+            assertTrue(Stripes.contended(table));
             int cell = Stripes.cell(table, shift);
             assertTrue(cell >= 0 && cell < cells, cell + " outside " + cells + " cells");
             visited.add(cell);
         }
         assertEquals(cells, visited.size(), "reshuffles reached only cells " + visited);
+    }
+
+    /** The two elements the mapping keeps are padding, a line from the header and the first cell. */
+    @Test
+    void theMappingLivesInThePaddingALineFromEitherEnd() {
+        assertTrue(Stripes.RESHUFFLED_AT < Stripes.MULTIPLIER, "the time is not the multiplier");
+        assertTrue(Stripes.MULTIPLIER * 8 >= 64, "the multiplier shares a line with the header");
+        assertTrue((Stripes.PADDING - Stripes.MULTIPLIER) * 8 >= 64, "it shares a line with the first cell");
+        long[] table = Stripes.init(new long[3 * Stripes.PADDING]);
+        for (int i = Stripes.PADDING; i < table.length; i++) {
+            assertEquals(0L, table[i], "init wrote cell element " + i);
+        }
     }
 
     @Test

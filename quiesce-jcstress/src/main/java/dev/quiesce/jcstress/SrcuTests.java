@@ -196,49 +196,6 @@ public final class SrcuTests {
         }
     }
 
-    /**
-     * The other direction of the guarantee, as load buffering: a read in a section does not see a
-     * write made after a {@code synchronize()} that had to wait for that section. The updater
-     * reads y, synchronizes, then writes x; the section reads x, then writes y. {@code (1, 1)}
-     * would mean the updater saw the section's write of y (so the section had begun before
-     * {@code synchronize()} was called and had to be waited for) while the section saw the x
-     * written after {@code synchronize()} returned. x86 never reorders a load with a later store
-     * (TSO), so on this machine only the JIT could produce it; weak-memory hardware (aarch64) is
-     * where this shape matters and is not run here.
-     */
-    @JCStressTest
-    @Description("readLock section { r1 = x; y = 1 } against r2 = y; synchronize(); x = 1")
-    @Outcome(id = "1, 1", expect = Expect.FORBIDDEN,
-            desc = "The updater saw the section's y = 1, so synchronize() had to wait for the "
-                    + "section, yet the section read the x written after synchronize() returned.")
-    @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE,
-            desc = "The updater read y before the section wrote it; the section read x before x = 1.")
-    @Outcome(id = "0, 1", expect = Expect.ACCEPTABLE,
-            desc = "The section ran first, and synchronize() waited for it (or it had ended).")
-    @Outcome(id = "1, 0", expect = Expect.ACCEPTABLE,
-            desc = "The section began after synchronize() was called (not waited for) and read x = 1.")
-    @State
-    public static class LoadBuffering extends Data {
-        @Actor
-        public void reader(II_Result r) {
-            int token = srcu.readLock();
-            r.r1 = x;
-            y = 1;
-            srcu.readUnlock(token);
-        }
-
-        @Actor
-        public void updater(II_Result r) {
-            r.r2 = y;
-            try {
-                srcu.synchronize();
-            } catch (InterruptedException e) {
-                throw unexpected(e);
-            }
-            x = 1;
-        }
-    }
-
     /** The RCU guarantee with a {@link ReadSection} in try-with-resources. */
     @JCStressTest
     @Description("enter() section { r1 = x; y = 1 } against x = 1; synchronize(); r2 = y")
