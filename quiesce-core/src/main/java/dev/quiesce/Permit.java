@@ -34,9 +34,10 @@ public final class Permit implements Held {
      *
      * A permit remembers where it was counted (`where`): WORD for a shared permit counted in the
      * semaphore's state word, the reader slot it owns or the reader cell it was counted in once
-     * the semaphore inflated (see the semaphore's notes for the encoding), or, below WORD, the stamp of the grant of the exclusive permit (see the
-     * semaphore's "Stamps and tokens"). Its release undoes exactly that count, so permits taken
-     * before inflation release correctly after it.
+     * the semaphore inflated, or, below WORD, the stamp of the grant of the exclusive permit (the
+     * semaphore's notes draw the encoding as a table, beside the tokens that carry the same fact).
+     * Its release undoes exactly that count, so permits taken before inflation release correctly
+     * after it.
      *
      * Handle state moves once from OPEN to CLOSED (released through this handle), DETACHED
      * (another handle owns the count) or CONSUMED (downgraded or killed); detach, downgrade and

@@ -161,10 +161,26 @@ public final class RwSemaphore {
      * is a stride of 128 bytes at index (c + 1) * STRIDE (one stride of padding at each end)
      * holding a slot (its first long) and a counter (half a stride later, on another cache
      * line). A slot is 0 or 1: owned by one permit. A counter counts permits. A permit records
-     * where it counted (Permit.where: WORD; c for counter c; CELL_COUNT + c for slot c) and its
-     * release undoes exactly that, so slots and counters are >= 0 at all times and the number of
-     * shared holders is READERS + sum(slots and counters) minus the transient claims of readers
-     * that are backing out.
+     * where it counted (Permit.where, drawn below) and its release undoes exactly that, so slots
+     * and counters are >= 0 at all times and the number of shared holders is READERS + sum(slots
+     * and counters) minus the transient claims of readers that are backing out.
+     *
+     * Where a permit counted — Permit.where, an int — and the long tokens that carry the same
+     * fact (the token forms keep no Permit object):
+     *
+     *   Permit.where          meaning                                    token
+     *   MIN_VALUE | s         the exclusive permit, granted with STAMP s  EXCLUSIVE | s << 40
+     *                         (s < 2^24; isExclusiveWhere(): below WORD)
+     *   -4  KILLED            returned by tryShared() only: killing or dead; never stored
+     *   -3  BLOCKED           returned by tryShared() only: a writer holds or waits; never stored
+     *   -2                    unused
+     *   -1  WORD              a shared permit counted in READERS          1
+     *   c, 0 <= c < CELL_COUNT
+     *                         a shared permit counted in counter c        2 + c
+     *   CELL_COUNT + c        a shared permit that owns slot c            2 + CELL_COUNT + c
+     *
+     * A shared token is where + 2, so it lies in [1, 2 * CELL_COUNT + 1]; every exclusive token
+     * has bit 32 (EXCLUSIVE) set, which no shared token has, so neither kind passes for the other.
      *
      * A thread's slot and cell c is its Stripes cell: its id times the table's multiplier, kept
      * in the leading padding stride. The table gets a new multiplier (at most one a millisecond)
@@ -227,9 +243,7 @@ public final class RwSemaphore {
      * EXCLUSIVE only by a CAS from a word with that STAMP: a stale token (released twice, or
      * released after another writer got the permit) is refused and changes nothing, unless 2^24
      * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
-     * A shared token is where the permit counted, plus 2 (1: the word; 2 + c: counter c;
-     * 2 + CELL_COUNT + c: slot c), so it lies in [1, 2 * CELL_COUNT + 1]; exclusive tokens have
-     * bit 32 set, so neither kind passes for the other, and a token given to the release of the
+     * Shared tokens are drawn with Permit.where above. A token given to the release of the
      * other kind is refused, changing nothing, with a message that says which kind it is
      * (badTokenMessage()). Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
      * untracked): the token forms are for hot paths that take and release in one method.
