@@ -90,9 +90,9 @@ import java.util.function.LongSupplier;
  * {@link java.util.concurrent.atomic.LongAdder} does), so that readers on different cores stop
  * writing one cache line; writers sum slots and cells. When two readers race for one slot, or a
  * reader sees another thread update its cell, the semaphore maps its readers to slots and cells
- * anew (at most once a millisecond), as {@code LongAdder} moves a thread whose update failed. Claiming a slot is one atomic instruction
- * and releasing it a plain store, so an inflated read section costs one atomic instruction
- * instead of two. The price is paid by writers: a release does not fence, so a writer (or
+ * anew (at most once a millisecond), as {@code LongAdder} moves a thread whose update failed.
+ * Claiming a slot is one atomic instruction and releasing it a plain store, so an inflated read
+ * section costs one atomic instruction instead of two. The price is paid by writers: a release does not fence, so a writer (or
  * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
  * and an inflated semaphore's waiting writers look again by themselves at intervals growing
  * from 50 µs to 1 ms (async writers by a timer on
@@ -947,10 +947,7 @@ public final class RwSemaphore {
         } else {
             where = c;                     // every slot taken: count in this thread's cell
             at = counterAt(c);
-            long seen = (long) CELLS.getOpaque(cells, at);
-            if ((long) CELLS.getAndAdd(cells, at, 1L) != seen) {
-                Stripes.contended(cells);  // another thread counted in this cell meanwhile
-            }
+            Stripes.increment(cells, at);  // and a new mapping if another thread counted here
         }
         for (int spins = 0;; spins++) {
             // Our add precedes this read in the total order of volatile accesses. A writer that

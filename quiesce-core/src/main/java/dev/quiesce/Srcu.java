@@ -161,9 +161,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
      * not wrap in practice. Two longs of the leading padding hold the table's multiplier and the
      * time of its last reshuffle (Stripes), which no count writes.
      *
-     * Moving off a shared cell. A begin reads its counter (opaque) before its add; if the add
-     * returns another value, a thread counting in the same cell began in between, and the begin
-     * calls Stripes.contended(counts): the table gets a new mapping of threads to cells (at most one a
+     * Moving off a shared cell. A begin counts with Stripes.increment(), which reads the counter
+     * before its add; if the add returns another value, a thread counting in the same cell began
+     * in between, and the table gets a new mapping of threads to cells (at most one a
      * millisecond). Two threads whose ids hashed to one cell otherwise pulled its line from each
      * other on every section for their whole lives (issue 12, target 6). Moving is safe at any
      * point: a count records nothing but its index, and only sums over all cells are read. Ends
@@ -584,11 +584,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         int idx = s & 1;
         // The add is a volatile read-modify-write: it is the full fence SRCU's reader needs
         // between announcing itself and reading protected data (kernel: smp_mb() B).
+        // (Stripes.increment also gives the table a new mapping if another thread began here.)
         int at = cellBase() + idx * SPAN;
-        long seen = (long) COUNTS.getOpaque(counts, at);
-        if ((long) COUNTS.getAndAdd(counts, at, 1L) != seen) {
-            Stripes.contended(counts);                     // another thread began in this cell
-        }
+        Stripes.increment(counts, at);
         // Against close(): it sets the closed bit (volatile) and then scans (volatile reads); we
         // add and then read state again. Either its scan counts our begin (it refuses to close)
         // or we see the bit and take the begin back with an end. One read of a line that only a

@@ -44,7 +44,7 @@ public final class Stripes {
      * later reshuffle if they contend.
      *
      * What detects contention. getAndAdd never fails, so Striped64's failed CAS does not exist
-     * here; a primitive reads its counter (opaque) before the add and compares the add's result:
+     * here; increment() reads the counter (opaque) before the add and compares the add's result:
      * a difference means another thread wrote the counter in between — a begin in the same cell,
      * or, for a counter that releases decrement (RwSemaphore's fenced cells), a release of a
      * permit counted there. A slot claim whose CAS fails on a slot it read as free is the same
@@ -61,8 +61,8 @@ public final class Stripes {
      *
      * Races. The multiplier is written and read plain. Any value is a valid mapping (only sums
      * are read, and no release depends on the releaser's current cell), so a reader that sees an
-     * old one for a while only keeps its old cell; and a word torn on a JVM without atomic longs keeps its low half, which
-     * is odd, so it is still a multiplier that spreads.
+     * old one for a while only keeps its old cell; and a word torn on a JVM without atomic longs
+     * keeps its low half, which is odd, so it is still a multiplier that spreads.
      */
 
     /** Elements of padding a table needs before its first cell: 128 bytes. */
@@ -128,6 +128,22 @@ public final class Stripes {
                     + cells);
         }
         return 64 - Integer.numberOfTrailingZeros(cells);
+    }
+
+    /**
+     * Adds 1 to the counter at {@code at} — a volatile read-modify-write, so the full fence a
+     * reader's announcement needs — and asks for a new mapping ({@link #contended(long[])}) if
+     * another thread wrote that counter between this thread's read of it and its add (see "What
+     * detects contention").
+     *
+     * @param table a table prepared by {@link #init(long[])}
+     * @param at the index of a counter in a cell of {@code table}
+     */
+    public static void increment(long[] table, int at) {
+        long seen = (long) TABLE.getOpaque(table, at);
+        if ((long) TABLE.getAndAdd(table, at, 1L) != seen) {
+            contended(table);
+        }
     }
 
     /**
