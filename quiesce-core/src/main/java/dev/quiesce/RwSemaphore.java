@@ -1,23 +1,21 @@
 package dev.quiesce;
 
 import dev.quiesce.internal.Reports;
-import dev.quiesce.internal.Stripes;
 import dev.quiesce.internal.Tracker;
+import dev.quiesce.internal.WaitQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.ref.WeakReference;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -58,9 +56,20 @@ import java.util.function.LongSupplier;
  * at once, even if more writers wait; then the next writer, and so on. Writers are served first
  * come, first served. So a reader waits for at most one writer phase after the read phase it
  * arrived in, and a writer waits for at most one read phase per writer ahead of it: no stream of
- * readers starves a writer and no stream of writers starves readers. A shared permit only fails
- * for a reason it can name: {@code tryAcquireShared()} returns null only if a writer holds or waits
- * or the semaphore is killed — a failed {@link #tryAcquireExclusive()} never makes it fail. The
+ * readers starves a writer and no stream of writers starves readers.
+ *
+ * <p>Before it queues, a blocked acquirer watches the state for up to 10 µs, and takes the
+ * permit if it becomes free meanwhile; it does not count as waiting then (it holds no one back,
+ * and {@link #isWriterWaiting()} is false for such a writer), so the holder may take the permit
+ * again before it, as {@link java.util.concurrent.locks.StampedLock}'s acquirers may. A reader
+ * that finds a writer waiting queues at once. The guarantees above start when it queues: a writer
+ * or reader waits at most 10 µs more than they say. This lets a holder that releases and takes
+ * the permit again keep its processor's cache instead of handing the permit across on every
+ * operation (see {@code docs/measurements.md} for what each side gets under saturation).
+ *
+ * <p>A shared permit only fails for a reason it can name: {@code tryAcquireShared()} returns null
+ * only if a writer holds or waits or the semaphore is killed — a failed
+ * {@link #tryAcquireExclusive()} never makes it fail. The
  * untimed {@code try} forms never wait and never join a queue, so they may overtake queued
  * acquirers; timed and blocking forms queue.
  *
@@ -124,14 +133,19 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <h2>Threads</h2>
- * A blocking method that must wait spins for up to 10 µs (the
- * release it needs is usually that close on a multiprocessor), then parks; it works on virtual
- * threads without pinning. Async
- * forms never block: their futures are completed by the thread whose release grants the permit
- * (or by {@code kill()}, or by the re-check above); use the {@code …Async} methods of {@link CompletableFuture} to run
- * dependent work elsewhere. Cancelling such a future withdraws the request; a permit granted to a
- * cancelled future is released at once. A waiter that times out, is interrupted or is cancelled
- * leaves no one parked: if it was the writer holding readers back, they enter at once. An
+ * A blocking method that must wait watches the state for up to 10 µs (see above), queues, spins
+ * for up to 10 µs more (the release it needs is usually that close on a multiprocessor), then
+ * parks; it works on virtual threads without pinning. Async forms never block. Their futures,
+ * when a release or {@code kill()} grants or fails them, are completed by the
+ * {@linkplain Builder#asyncExecutor(java.util.concurrent.Executor) async executor} — never by the
+ * releasing thread, so that closing a permit on an I/O completion thread never runs the next
+ * acquirer's dependent work there. A future that the call grants on its fast path (the permit
+ * free, no one queued) completes before the call returns, as does one of a killed semaphore;
+ * one granted from the queue, even at once, is completed by the executor, which must run every
+ * task it accepts. Cancelling such a future withdraws the request; a permit granted to a
+ * future that was cancelled before the grant was delivered is released by the delivery. A waiter
+ * that times out, is interrupted or is cancelled leaves no one parked: if it was the writer
+ * holding readers back, they enter at once. An
  * interruptible acquire whose permit was granted at the moment the interrupt arrived returns the
  * permit with the thread's interrupt status set, rather than losing it. A writer or
  * killer that waits longer than the {@linkplain Builder#stallThreshold(Duration) stall threshold}
@@ -157,11 +171,10 @@ public final class RwSemaphore {
      *   bit   39     FENCED          never changes: inflated readers count, never own a slot
      *   bits 40..63  STAMP           how many times the exclusive permit was granted, mod 2^24
      *
-     * Shared permits are counted either in READERS or, after inflation, in `aux.cells`: cell c
-     * is a stride of 128 bytes at index (c + 1) * STRIDE (one stride of padding at each end)
-     * holding a slot (its first long) and a counter (half a stride later, on another cache
-     * line). A slot is 0 or 1: owned by one permit. A counter counts permits. A permit records
-     * where it counted (Permit.where, drawn below) and its release undoes exactly that, so slots
+     * Shared permits are counted either in READERS or, after inflation, in `aux.cells`, a
+     * ReaderCells (its notes draw the layout): CELL_COUNT cells, each a slot and a counter on
+     * two cache lines. A slot is 0 or 1: owned by one permit. A counter counts permits. A permit
+     * records where it counted (Permit.where, drawn below) and its release undoes exactly that, so slots
      * and counters are >= 0 at all times and the number of shared holders is READERS + sum(slots
      * and counters) minus the transient claims of readers that are backing out.
      *
@@ -169,8 +182,10 @@ public final class RwSemaphore {
      * fact (the token forms keep no Permit object):
      *
      *   Permit.where          meaning                                    token
-     *   MIN_VALUE | s         the exclusive permit, granted with STAMP s  EXCLUSIVE | s << 40
-     *                         (s < 2^24; isExclusiveWhere(): below WORD)
+     *   MIN_VALUE | f << 24   the exclusive permit, granted with STAMP s  EXCLUSIVE | s << 40 | f'
+     *     | s                 by a word whose INFLATED, FENCED bits are   (f': those bits in place,
+     *                         f (bits 0, 1); s < 2^24; isExclusiveWhere() bits 36 and 39)
+     *                         says below WORD
      *   -4  KILLED            returned by tryShared() only: killing or dead; never stored
      *   -3  BLOCKED           returned by tryShared() only: a writer holds or waits; never stored
      *   -2                    unused
@@ -182,28 +197,42 @@ public final class RwSemaphore {
      * A shared token is where + 2, so it lies in [1, 2 * CELL_COUNT + 1]; every exclusive token
      * has bit 32 (EXCLUSIVE) set, which no shared token has, so neither kind passes for the other.
      *
-     * A thread's slot and cell c is its Stripes cell: its id times the table's multiplier, kept
-     * in the leading padding stride. The table gets a new multiplier (at most one a millisecond)
-     * when a reader's CAS on a slot it had read as free fails (another reader claimed it in
-     * between), or when the add to its counter returned another value than the counter read just
-     * before it (another thread counted or released there in between). A slot found owned is no
-     * such sign: its owner may be this thread's own permit. Two readers whose ids hashed to
-     * one slot otherwise took turns on one cache line for life (issue 12, target 6). A permit's
-     * release uses the slot or counter recorded in Permit.where, never the thread's cell, so a
-     * new mapping is safe at any time.
+     * A thread's slot and cell c is its Stripes cell, remapped when two readers meet in one
+     * (ReaderCells' notes say what detects it; issue 12, target 6). A permit's release uses the
+     * slot or counter recorded in Permit.where, never the thread's cell, so a new mapping is safe
+     * at any time.
      *
      * Fast paths (no lock): a word-mode shared acquire CASes READERS + 1 while no bit that blocks
      * readers is set; an exclusive acquire CASes an idle word (nothing but STAMP, INFLATED and
-     * FENCED) to EXCLUSIVE and the next STAMP; releases CAS the count or the bit away while no waiter bit is set. Everything else — queueing, granting, cancelling,
-     * killing — happens under `aux.lock`, in dispatch(), which grants what the state and the
-     * queues allow. Waiter bits are set only under the lock and by CAS, so a fast-path release
-     * either fails its CAS or sees them and takes the lock too: no wake-up is lost. Waiters are
-     * granted their permit by the granting thread (a direct hand-off: the state already counts
-     * them when they wake), then unparked (or their future completed) after the lock is dropped.
+     * FENCED) to EXCLUSIVE and the next STAMP; releases CAS the count or the bit away while no
+     * waiter bit is set. Everything else — queueing, granting, cancelling, killing — happens
+     * under the lock of the wait queue (dev.quiesce.internal.WaitQueue: its lanes READER_LANE,
+     * WRITER_LANE, KILLER_LANE, its invariants in its notes), in dispatch(), which the queue runs
+     * as this semaphore's policy and which grants what the state and the lanes allow. Waiter bits
+     * are set only under the lock and by CAS, so a fast-path release either fails its CAS or sees
+     * them and takes the lock too: no wake-up is lost. Waiters are granted their permit by the
+     * granting thread (a direct hand-off: the state already counts them when they wake); the
+     * queue unparks them after the lock is dropped, and has the async executor complete futures.
+     *
+     * Spinning before queueing (spinForPermit()): an acquire that fails its fast path watches the
+     * word for up to SPIN_NANOS without setting a waiter bit, and retries the fast path when the
+     * word says it may succeed; it queues when the time is up, when a writer is queued (a reader
+     * must then wait for that writer's phase; a writer must queue behind it: FIFO), or when
+     * killing begins. A writer of an inflated semaphore queues at once: its try sums every
+     * reader cell, which would pull every reader's line on each look. Between reads it backs off (pauses doubling up to 2^WRITER_BACKOFF for a
+     * writer, 2^READER_BACKOFF for a reader), so that a holder that releases and re-acquires
+     * keeps the word's cache line instead of losing it to the watcher on every operation. Why:
+     * phase-fair hand-off on every operation costs at least one cache-line transfer per
+     * operation; two threads passing a turn through one AtomicInteger manage about 28 hand-offs
+     * per µs on this project's 2-core machine, while StampedLock, whose acquirers spin before
+     * they queue, reaches about 60 operations per µs in ReadWriteBenchmark's fence group by
+     * letting the holder run bursts. The writer looks more often than the reader (writer bias:
+     * it is the fence whose latency users wait for). Nothing the policy promises changes once a
+     * waiter queues; an unqueued spinner promises nothing for up to SPIN_NANOS.
      *
      * Inflated readers (after SRCU's and BRAVO's reader side, BRAVO: USENIX ATC 2019): a reader
-     * claims a free slot by CAS 0 -> 1 (its own, c by thread, else up to SLOT_PROBES - 1 next
-     * ones) or, if all it tries are owned, adds 1 to counter c; then it reads the state; if a
+     * claims a free slot by CAS 0 -> 1 (its own, c by thread, else a few next ones) or, if all it
+     * tries are owned, adds 1 to counter c (ReaderCells.claim()); then it reads the state; if a
      * blocking bit is set it gives the slot or count back and fails. A writer sets
      * WRITER_WAITING (or a killer KILLING) and then sums slots and counters. The claim is an
      * atomic read-modify-write and the state read, the bit and the sum are volatile, so in their
@@ -221,8 +250,8 @@ public final class RwSemaphore {
      * neither signals the other. A back-out cannot be caught so (it already read the bit), only a
      * release. So whoever waits for readers of an inflated semaphore with slots looks again by
      * itself: a blocked writer or killer re-runs dispatch() at intervals from POLL_MIN_NANOS
-     * doubling to POLL_MAX_NANOS (await()), an async writer has a timer do it (pollLater()). In the
-     * common case the releaser does see the bit and the writer is signalled at once. A kill whose
+     * doubling to POLL_MAX_NANOS (WriterVigil), an async writer has a timer do it (pollLater()).
+     * In the common case the releaser does see the bit and the writer is signalled at once. A kill whose
      * timed wait gave up has no one looking: its semaphore then becomes DEAD at the next release
      * that sees KILLING or the next kill(); nothing but kill() can tell KILLING from DEAD, and
      * kill() looks again. Revocable needs the last close() itself to see the death, so its gate
@@ -239,8 +268,10 @@ public final class RwSemaphore {
      *
      * Stamps and tokens: every grant of the exclusive permit (to a Permit or a token) adds
      * STAMP_UNIT to the word in the same CAS that sets EXCLUSIVE; the count wraps within STAMP. An
-     * exclusive token is EXCLUSIVE | the STAMP of its grant, and releaseExclusive(token) clears
-     * EXCLUSIVE only by a CAS from a word with that STAMP: a stale token (released twice, or
+     * exclusive token is EXCLUSIVE | the STAMP of its grant | the INFLATED and FENCED bits of the
+     * granting word (they never clear, so a release can guess the whole word: see
+     * releaseExclusive()), and releaseExclusive(token) clears EXCLUSIVE only by a CAS from a word
+     * with that STAMP: a stale token (released twice, or
      * released after another writer got the permit) is refused and changes nothing, unless 2^24
      * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
      * Shared tokens are drawn with Permit.where above. A token given to the release of the
@@ -268,8 +299,8 @@ public final class RwSemaphore {
      * reading DEAD.
      *
      * Figures (stats(), dump()) add no field (an idle semaphore stays 32 bytes): the holders are
-     * READERS plus cellSum() (reads only), the queues are counted or copied under aux.lock, which
-     * the fast paths never take; a dump takes each queued thread's stack after dropping the lock.
+     * READERS plus cellSum() (reads only), the queues are counted or copied under the queue's
+     * lock, which the fast paths never take; a dump takes each queued thread's stack after dropping the lock.
      */
 
     private static final long READERS = 0xFFFF_FFFFL;
@@ -284,6 +315,8 @@ public final class RwSemaphore {
     private static final long STAMP_UNIT = 1L << 40;
     /** Bits 40..63: the exclusive grant count (see "Stamps and tokens"). */
     private static final long STAMP = -STAMP_UNIT;
+    /** The bits of the granting word an exclusive token carries besides EXCLUSIVE. */
+    private static final long TOKEN_BITS = STAMP | INFLATED | FENCED;
 
     /** Bits under which no new shared permit is granted. */
     private static final long BLOCKS_READERS = EXCLUSIVE | WRITER_WAITING | KILLING;
@@ -296,28 +329,34 @@ public final class RwSemaphore {
     private static final int BLOCKED = -3;
     private static final int KILLED = -4;
 
-    private static final int STRIDE = 16;          // longs per cell: 128 bytes (>= Stripes.PADDING)
-    private static final int CELL_COUNT = cellCount();
-    /** Maps a thread's id times the table's multiplier to its slot and cell (see Stripes). */
-    private static final int CELL_SHIFT = Stripes.shift(CELL_COUNT);
-    /** How many slots a reader tries (its own, then the next ones) before it counts instead. */
-    private static final int SLOT_PROBES = Math.min(CELL_COUNT, 4);
+    /** Reader cells (and slots) of an inflated semaphore (see ReaderCells). */
+    private static final int CELL_COUNT = ReaderCells.COUNT;
 
-    // Wait modes.
-    private static final int UNINTERRUPTIBLE = 0;
-    private static final int INTERRUPTIBLE = 1;
-    private static final int TIMED = 2;
+    // Wait modes (the queue's).
+    private static final int UNINTERRUPTIBLE = WaitQueue.UNINTERRUPTIBLE;
+    private static final int INTERRUPTIBLE = WaitQueue.INTERRUPTIBLE;
+    private static final int TIMED = WaitQueue.TIMED;
+
+    // Lanes of the wait queue.
+    private static final int READER_LANE = 0;
+    private static final int WRITER_LANE = 1;
+    private static final int KILLER_LANE = 2;
+    private static final int LANES = 3;
 
     private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
     /** Whether a waiter spins before it parks: only with another processor to grant it. */
     private static final boolean SPIN = Runtime.getRuntime().availableProcessors() > 1;
-    /** How long a waiter spins before it parks (see spinWhileWaiting()). */
+    /** How long a blocked acquirer watches the word before it queues (see spinForPermit()). */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
+    /** A spinning writer reads the word at least every 2^WRITER_BACKOFF pauses: it is the fence. */
+    private static final int WRITER_BACKOFF = 2;
+    /** A spinning reader reads the word at least every 2^READER_BACKOFF pauses. */
+    private static final int READER_BACKOFF = 8;
     /** First and longest interval at which a waiting writer looks at an inflated semaphore's slots. */
     private static final long POLL_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long POLL_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final Settings DEFAULT_SETTINGS =
-            new Settings(TimeUnit.SECONDS.toNanos(10), System::nanoTime, Reports::log);
+    private static final Settings DEFAULT_SETTINGS = new Settings(TimeUnit.SECONDS.toNanos(10),
+            System::nanoTime, Reports::log, new CompletableFuture<Void>().defaultExecutor());
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -433,10 +472,10 @@ public final class RwSemaphore {
             releaseWord();
             return;
         }
-        // A cell token (2 + c): valid only once the cells exist, read once here.
+        // A cell token (2 + place): valid only once the cells exist, read once here.
         Aux a = aux;
         long[] cells;
-        if (token < 2L || token > 2L * CELL_COUNT + 1L || a == null || (cells = a.cells) == null) {
+        if (!ReaderCells.isPlace(token - 2L) || a == null || (cells = a.cells) == null) {
             throw new IllegalArgumentException(badTokenMessage("releaseShared", token));
         }
         releaseCell(a, cells, (int) token - 2);
@@ -455,7 +494,7 @@ public final class RwSemaphore {
             throw new InterruptedException();
         }
         checkOrder(Tracker.READ);
-        return owned(acquire(false, INTERRUPTIBLE, 0L));
+        return owned(acquireShared(INTERRUPTIBLE, 0L));
     }
 
     /**
@@ -468,7 +507,7 @@ public final class RwSemaphore {
     public Permit acquireSharedUninterruptibly() {
         checkOrder(Tracker.READ);
         try {
-            return owned(acquire(false, UNINTERRUPTIBLE, 0L));
+            return owned(acquireShared(UNINTERRUPTIBLE, 0L));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible wait threw", e);
         }
@@ -493,13 +532,13 @@ public final class RwSemaphore {
             return tryAcquireShared();
         }
         checkOrder(Tracker.READ);
-        return owned(acquire(false, TIMED, deadline));
+        return owned(acquireShared(TIMED, deadline));
     }
 
     /**
      * Requests a shared permit without blocking. The future completes with the permit when it is
-     * granted — at once if available — on the thread that grants it, or exceptionally with
-     * {@link IllegalStateException} if the semaphore is or gets killed first. Cancelling the
+     * granted — at once if available, else by the async executor when a release grants it — or
+     * exceptionally with {@link IllegalStateException} if the semaphore is or gets killed first. Cancelling the
      * future withdraws the request (a permit granted concurrently is released).
      *
      * @return a future of an open shared permit
@@ -539,7 +578,7 @@ public final class RwSemaphore {
      */
     public long tryAcquireExclusiveToken() {
         long n = tryExclusive();
-        return n == 0L ? 0L : (n & STAMP) | EXCLUSIVE;
+        return n == 0L ? 0L : (n & TOKEN_BITS) | EXCLUSIVE;
     }
 
     /**
@@ -554,10 +593,10 @@ public final class RwSemaphore {
      *         already released, or it is another semaphore's; nothing changes
      */
     public void releaseExclusive(long token) {
-        if ((token & ~STAMP) != EXCLUSIVE) {
+        if ((token & ~TOKEN_BITS) != EXCLUSIVE) {
             throw new IllegalArgumentException(badTokenMessage("releaseExclusive", token));
         }
-        releaseExclusive(token & STAMP, true);
+        releaseExclusive(token & STAMP, token & (INFLATED | FENCED), true);
     }
 
     private Permit tryExclusivePermit() {
@@ -565,9 +604,17 @@ public final class RwSemaphore {
         return n == 0L ? null : new Permit(this, exclusiveWhere(n));
     }
 
-    /** Permit.where of the exclusive permit granted by word {@code n}: its stamp, below WORD. */
+    /**
+     * Permit.where of the exclusive permit granted by word {@code n}: its stamp in bits 0..23, and
+     * the word's INFLATED and FENCED bits (which never clear) in bits 24 and 25, below WORD.
+     */
     private static int exclusiveWhere(long n) {
-        return (int) (n >>> 40) | Integer.MIN_VALUE;
+        return (int) (n >>> 40) | (int) ((n & INFLATED) >>> 12) | (int) ((n & FENCED) >>> 14) | Integer.MIN_VALUE;
+    }
+
+    /** The INFLATED and FENCED bits of the word that granted the exclusive permit at {@code where}. */
+    private static long fixedBitsOf(int exclusiveWhere) {
+        return ((long) exclusiveWhere << 12) & INFLATED | ((long) exclusiveWhere << 14) & FENCED;
     }
 
     /** Whether Permit.where denotes the exclusive permit. */
@@ -587,7 +634,7 @@ public final class RwSemaphore {
             }
             if ((s & INFLATED) == 0) {
                 long n = (s + STAMP_UNIT) | EXCLUSIVE;
-                if (STATE.compareAndSet(this, s, n)) {
+                if (casState(s, n)) {
                     return n;
                 }
                 continue;
@@ -596,13 +643,13 @@ public final class RwSemaphore {
             // whose add precedes our claim is seen by the sum; one whose state read follows the
             // claim sees TENTATIVE and waits for the outcome instead of failing.
             Aux a = aux;
-            if (cellSum(a) != 0) {
+            if (cellSum() != 0) {
                 return 0L;
             }
-            if (!STATE.compareAndSet(this, s, s | TENTATIVE)) {
+            if (!casState(s, s | TENTATIVE)) {
                 continue;
             }
-            boolean free = cellSum(a) == 0;
+            boolean free = cellSum() == 0;
             long t;
             long n;
             do {
@@ -611,13 +658,13 @@ public final class RwSemaphore {
                 if (free && (t & KILLING) == 0) {
                     n = (n + STAMP_UNIT) | EXCLUSIVE;
                 }
-            } while (!STATE.compareAndSet(this, t, n));
+            } while (!casState(t, n));
             if ((n & EXCLUSIVE) != 0) {
                 return n;
             }
             // Backed out: whoever queued or began killing while we scanned was not served.
             if ((n & (DRAIN_WAITED | READER_QUEUED)) != 0) {
-                signal(a);
+                a.queue.signal();
             }
             return 0L;
         }
@@ -625,7 +672,8 @@ public final class RwSemaphore {
 
     /**
      * Acquires the exclusive permit, waiting until every shared permit, wherever it is, and any
-     * exclusive permit has been released. From the moment it waits, new shared acquires fail or
+     * exclusive permit has been released. From the moment it queues — after watching the permit
+     * for at most 10 µs (see the class documentation, "Fairness") — new shared acquires fail or
      * queue behind it.
      *
      * @return the open exclusive permit
@@ -638,7 +686,7 @@ public final class RwSemaphore {
             throw new InterruptedException();
         }
         checkOrder(Tracker.WRITE);
-        return owned(acquire(true, INTERRUPTIBLE, 0L));
+        return owned(acquireExclusive(INTERRUPTIBLE, 0L));
     }
 
     /**
@@ -651,7 +699,7 @@ public final class RwSemaphore {
     public Permit acquireExclusiveUninterruptibly() {
         checkOrder(Tracker.WRITE);
         try {
-            return owned(acquire(true, UNINTERRUPTIBLE, 0L));
+            return owned(acquireExclusive(UNINTERRUPTIBLE, 0L));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible wait threw", e);
         }
@@ -676,7 +724,7 @@ public final class RwSemaphore {
             return tryAcquireExclusive();
         }
         checkOrder(Tracker.WRITE);
-        return owned(acquire(true, TIMED, deadline));
+        return owned(acquireExclusive(TIMED, deadline));
     }
 
     /**
@@ -691,7 +739,8 @@ public final class RwSemaphore {
 
     /**
      * Returns whether a writer is queued for the exclusive permit — a long reader's cue to finish
-     * early. A snapshot; false while a writer holds the permit with no other writer queued.
+     * early. A snapshot; false while a writer holds the permit with no other writer queued, and
+     * during the first 10 µs of a blocked writer's wait, before it queues (see "Fairness").
      *
      * @return whether a writer waits
      */
@@ -758,7 +807,7 @@ public final class RwSemaphore {
         Aux a = aux();
         RwSemaphoreLock v = a.view;
         if (v == null) {
-            a.lock.lock();
+            a.queue.lock();
             try {
                 v = a.view;
                 if (v == null) {
@@ -766,7 +815,7 @@ public final class RwSemaphore {
                     a.view = v;
                 }
             } finally {
-                a.lock.unlock();
+                a.queue.unlockAndWake();
             }
         }
         return v;
@@ -840,68 +889,10 @@ public final class RwSemaphore {
         return new RwSemaphore(name, null, null, FENCED);  // null: a generated "revocable@…" name
     }
 
-    /**
-     * For tests: releases a shared token whose permit owns a slot as a release whose read of the
-     * state missed WRITER_WAITING or KILLING would (see releaseSlot()): the slot is freed and no
-     * one is signalled. Returns false, changing nothing, if the token's permit owns no slot.
-     */
-    boolean releaseSlotUnsignalled(long token) {
-        int where = (int) token - 2;
-        Aux a = aux;
-        if (where < CELL_COUNT || where >= 2 * CELL_COUNT || a == null || a.cells == null) {
-            return false;
-        }
-        CELLS.setRelease(a.cells, slotAt(where), 0L);
-        return true;
-    }
-
-    /** For tests: inflates now, as reader contention would. */
-    void inflateNow() {
-        inflate();
-    }
-
-    /** For tests: the number of reader slots and cells of an inflated semaphore. */
-    static int readerCellCount() {
-        return CELL_COUNT;
-    }
-
-    /** For tests: the reader slots and cells (a Stripes table), or null before inflation. */
-    long[] readerTable() {
+    /** The reader cells (a ReaderCells table) once the semaphore has inflated, else null. */
+    long[] readerCells() {
         Aux a = aux;
         return a == null ? null : a.cells;
-    }
-
-    /** For tests: whether shared permits now count in the reader cells. */
-    boolean isInflated() {
-        return (state & INFLATED) != 0;
-    }
-
-    /** For tests: how many acquirers of the given kind are queued. */
-    int queued(boolean exclusive) {
-        Aux a = aux;
-        if (a == null) {
-            return 0;
-        }
-        a.lock.lock();
-        try {
-            return exclusive ? a.writers.size() : a.readers.size();
-        } finally {
-            a.lock.unlock();
-        }
-    }
-
-    /** For tests: how many kill() calls wait. */
-    int killersWaiting() {
-        Aux a = aux;
-        if (a == null) {
-            return 0;
-        }
-        a.lock.lock();
-        try {
-            return a.killers.size();
-        } finally {
-            a.lock.unlock();
-        }
     }
 
     /** Returns whether the semaphore is dead: killed, with every permit released. */
@@ -925,7 +916,7 @@ public final class RwSemaphore {
             if ((s & READERS) == READERS) {
                 throw new IllegalStateException(this + " has too many shared permits");
             }
-            if (STATE.compareAndSet(this, s, s + 1)) {
+            if (casState(s, s + 1)) {
                 return WORD;
             }
             // Lost a race. If it was with another reader, readers contend on this word: inflate.
@@ -939,33 +930,20 @@ public final class RwSemaphore {
     /** The shared acquire of an inflated semaphore (see "Inflated readers" in the notes). */
     private int tryCell(Aux a, boolean slots) {
         long[] cells = a.cells;            // written before INFLATED was set
-        int c = Stripes.cell(cells, CELL_SHIFT);
-        int where = slots ? claimSlot(cells, c) : -1;
-        int at;
-        if (where >= 0) {
-            at = slotAt(where);
-        } else {
-            where = c;                     // every slot taken: count in this thread's cell
-            at = counterAt(c);
-            Stripes.increment(cells, at);  // and a new mapping if another thread counted here
-        }
+        int where = ReaderCells.claim(cells, slots);   // ends with an atomic read-modify-write
         for (int spins = 0;; spins++) {
-            // Our add precedes this read in the total order of volatile accesses. A writer that
+            // Our claim precedes this read in the total order of volatile accesses. A writer that
             // set WRITER_WAITING (or a killer KILLING, a try-writer TENTATIVE) before it is seen
-            // here; one that sets it after will sum the cells after our add and see us.
+            // here; one that sets it after will sum the cells after our claim and see us.
             long s = state;
             if ((s & (BLOCKS_READERS | TENTATIVE)) == 0) {
                 return where;              // the common case first: one test
             }
             if ((s & BLOCKS_READERS) != 0) {
-                if (where >= CELL_COUNT) {
-                    CELLS.setRelease(cells, at, 0L);   // our slot: no one else writes it
-                } else {
-                    CELLS.getAndAdd(cells, at, -1L);
-                }
-                // Back-out: a writer or killer may have summed the cells with our add in them.
+                ReaderCells.backOut(cells, where);
+                // Back-out: a writer or killer may have summed the cells with our claim in them.
                 if ((state & DRAIN_WAITED) != 0) {
-                    signal(a);
+                    a.queue.signal();
                 }
                 return (s & KILLING) != 0 ? KILLED : BLOCKED;
             }
@@ -978,69 +956,32 @@ public final class RwSemaphore {
         }
     }
 
-    /**
-     * Claims a free slot, this thread's first (c), else the next ones; returns its Permit.where
-     * (CELL_COUNT + slot), or -1 if all are taken. A slot is read before the CAS so that a
-     * thread whose slot is taken does not pull the owner's cache line away for nothing. A CAS
-     * that fails on a slot read as free means another reader claimed it meanwhile: that reader
-     * asks for a new mapping (Stripes.contended(cells)).
-     */
-    private static int claimSlot(long[] cells, int c) {
-        for (int i = 0; i < SLOT_PROBES; i++) {
-            int slot = (c + i) & (CELL_COUNT - 1);
-            int at = (slot + 1) * STRIDE;
-            if ((long) CELLS.getOpaque(cells, at) == 0L) {
-                if (CELLS.compareAndSet(cells, at, 0L, 1L)) {
-                    return CELL_COUNT + slot;
-                }
-                Stripes.contended(cells);  // claimed by another reader between our read and CAS
-            }
-        }
-        return -1;
-    }
-
-    /** Index in the cells array of the slot of Permit.where {@code w} (CELL_COUNT + slot). */
-    private static int slotAt(int w) {
-        return (w - CELL_COUNT + 1) * STRIDE;
-    }
-
-    /** Index in the cells array of the counter of cell {@code c}: half a stride after its slot. */
-    private static int counterAt(int c) {
-        return (c + 1) * STRIDE + STRIDE / 2;
-    }
-
-    private void inflate() {
+    /** Makes shared permits count in the reader cells from now on (no-op if they do already). */
+    void inflate() {
         Aux a = aux();
         if (a.cells == null) {
-            a.lock.lock();
+            a.queue.lock();
             try {
                 if (a.cells == null) {
-                    a.cells = Stripes.init(new long[(CELL_COUNT + 2) * STRIDE]);
+                    a.cells = ReaderCells.newTable();
                 }
             } finally {
-                a.lock.unlock();
+                a.queue.unlockAndWake();
             }
         }
         // The CAS publishes the cells (written before it) to every reader that sees INFLATED.
         for (;;) {
             long s = state;
-            if ((s & INFLATED) != 0 || STATE.compareAndSet(this, s, s | INFLATED)) {
+            if ((s & INFLATED) != 0 || casState(s, s | INFLATED)) {
                 return;
             }
         }
     }
 
-    private static long cellSum(Aux a) {
-        long[] cells = a == null ? null : a.cells;
-        if (cells == null) {
-            return 0L;
-        }
-        long sum = 0L;
-        for (int c = 0; c < CELL_COUNT; c++) {
-            int at = (c + 1) * STRIDE;
-            sum += (long) CELLS.getVolatile(cells, at) + (long) CELLS.getVolatile(cells, at + STRIDE / 2);
-        }
-        return sum;
+    /** Shared permits counted in the reader cells: 0 before inflation. */
+    private long cellSum() {
+        long[] cells = readerCells();
+        return cells == null ? 0L : ReaderCells.sum(cells);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1049,7 +990,7 @@ public final class RwSemaphore {
     /** Undoes the count of a permit counted at {@code where}. */
     void release(int where) {
         if (where < WORD) {
-            releaseExclusive(stampOf(where), false);
+            releaseExclusive(stampOf(where), fixedBitsOf(where), false);
         } else if (where == WORD) {
             releaseWord();
         } else {
@@ -1065,62 +1006,36 @@ public final class RwSemaphore {
                 throw new IllegalStateException(overReleaseMessage());
             }
             long n = s - 1;
-            if (STATE.compareAndSet(this, s, n)) {
+            if (casState(s, n)) {
                 // The last word reader hands over to a writer or killer that waits for it.
                 if ((n & READERS) == 0 && (n & DRAIN_WAITED) != 0) {
-                    signal(aux);
+                    aux.queue.signal();
                 }
                 return;
             }
         }
     }
 
-    private void releaseCell(Aux a, long[] cells, int where) {
-        if (where >= CELL_COUNT) {
-            releaseSlot(a, cells, slotAt(where));
-            return;
-        }
-        int at = counterAt(where);
-        // A CAS loop, never a blind decrement: a cell must not go below zero even when a permit
-        // is released twice, or a writer's sum could add a reader's +1 in one cell to a -1 in
-        // another, get zero, and enter under the reader. The first CAS guesses 1 (this permit
-        // alone in its cell, the common case) so that no load precedes it; a wrong guess costs
-        // one failed CAS, which returns the count to retry with.
-        long v = 1L;
-        for (;;) {
-            long w = (long) CELLS.compareAndExchange(cells, at, v, v - 1);
-            if (w == v) {
-                break;
-            }
-            if (w <= 0) {
-                throw new IllegalStateException(overReleaseMessage());
-            }
-            v = w;
-        }
-        // Our decrement precedes this read. A writer that sets WRITER_WAITING after it sums the
-        // cells after our decrement; one that set it before is seen here, and we re-run dispatch.
-        if ((state & DRAIN_WAITED) != 0) {
-            signal(a);
-        }
-    }
-
     /**
-     * Releases an owned slot: a plain store, no atomic read-modify-write, because nothing else
-     * writes a slot while it is owned. The price is paid by writers: with no StoreLoad fence
+     * Releases a permit counted in the reader cells. A counter's release is a CAS, a volatile
+     * write that precedes our state read: a writer that sets WRITER_WAITING after it sums the
+     * cells after our decrement; one that set it before is seen here, and we re-run dispatch.
+     * A slot's release is a plain store (release mode, no atomic read-modify-write: nothing else
+     * writes a slot while it is owned), and the price is paid by writers: with no StoreLoad fence
      * between our store and the state read below, a writer may set WRITER_WAITING and sum the
      * slots while our store still sits in this core's store buffer (it sees the slot taken) while
-     * our read misses its bit (we do not signal it). Such a writer is not lost: a writer or
-     * killer of an inflated semaphore re-runs dispatch() itself at intervals while it waits (see
-     * await()), and our store is visible by then. The release store pairs with the volatile read
-     * of the slot in cellSum(), so this release happens-before the grant that reads it as free.
+     * our read misses its bit (we do not signal it). Such a writer is not lost: a writer or killer
+     * of an inflated semaphore re-runs dispatch() itself at intervals while it waits (see
+     * WriterVigil), and our store is visible by then. The release store pairs with the volatile
+     * read of the slot in ReaderCells.sum(), so this release happens-before the grant that reads
+     * it as free.
      */
-    private void releaseSlot(Aux a, long[] cells, int at) {
-        if ((long) CELLS.getOpaque(cells, at) != 1L) {
+    private void releaseCell(Aux a, long[] cells, int where) {
+        if (!ReaderCells.release(cells, where)) {
             throw new IllegalStateException(overReleaseMessage());
         }
-        CELLS.setRelease(cells, at, 0L);
         if ((state & DRAIN_WAITED) != 0) {
-            signal(a);
+            a.queue.signal();
         }
     }
 
@@ -1137,37 +1052,39 @@ public final class RwSemaphore {
      * Releases the exclusive permit of the grant {@code stamp} (STAMP bits; see "Stamps and
      * tokens"); if that grant is not held (released already), throws and changes nothing.
      */
-    private void releaseExclusive(long stamp, boolean token) {
-        for (;;) {
-            // The stamp is checked on the word that the CAS below replaces: if another release
-            // and a new grant come in between, the CAS fails and the next round sees their stamp.
-            // So of racing releases of one grant (a permit closed twice at once, a token released
-            // twice) exactly one succeeds.
-            long s = state;
+    private void releaseExclusive(long stamp, long fixed, boolean token) {
+        // The first CAS guesses the common word — this grant, no waiter, and the INFLATED and
+        // FENCED bits it was granted with (they never clear): EXCLUSIVE | stamp | fixed — so
+        // that no load precedes it; a wrong guess returns the word to work with. The stamp is checked on the word that a CAS replaces: if another
+        // release and a new grant come in between, the CAS fails and the next round sees their
+        // stamp. So of racing releases of one grant (a permit closed twice at once, a token
+        // released twice) exactly one succeeds.
+        long expected = EXCLUSIVE | stamp | fixed;
+        long s = compareAndExchangeState(expected, stamp | fixed);
+        while (s != expected) {
             if (!heldWith(s, stamp)) {
-                throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
+                throw new IllegalStateException(token ? staleTokenMessage(stamp | fixed | EXCLUSIVE) : overReleaseMessage());
             }
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
             }
-            if (STATE.compareAndSet(this, s, s & ~EXCLUSIVE)) {
-                return;
-            }
+            expected = s;
+            s = compareAndExchangeState(expected, expected & ~EXCLUSIVE);
         }
-        Aux a = aux;                       // waiter bits are set only after aux exists
-        Waiter fired;
+        if (s == expected) {
+            return;
+        }
+        WaitQueue<Permit> q = aux.queue;   // waiter bits are set only after aux exists
         boolean held;
-        a.lock.lock();
+        q.lock();
         try {
-            held = endWritePhase(a, 0, stamp);
-            dispatch(a);
-            fired = a.takeFired();
+            held = endWritePhase(q, 0, stamp);
+            dispatch(q);
         } finally {
-            a.lock.unlock();
+            q.unlockAndWake();
         }
-        wake(fired);
         if (!held) {
-            throw new IllegalStateException(token ? staleTokenMessage(stamp | EXCLUSIVE) : overReleaseMessage());
+            throw new IllegalStateException(token ? staleTokenMessage(stamp | fixed | EXCLUSIVE) : overReleaseMessage());
         }
     }
 
@@ -1177,20 +1094,20 @@ public final class RwSemaphore {
      * step (the end of a write phase); otherwise (a racing release of the same grant came
      * first) changes nothing and returns false.
      */
-    private boolean endWritePhase(Aux a, int extra, long stamp) {
+    private boolean endWritePhase(WaitQueue<Permit> q, int extra, long stamp) {
         for (;;) {
             long s = state;
             if (!heldWith(s, stamp)) {
                 return false;
             }
-            int queued = (s & KILLING) != 0 ? 0 : a.readers.size();
+            int queued = (s & KILLING) != 0 ? 0 : q.size(READER_LANE);
             long n = (s & ~EXCLUSIVE) + extra + queued;
             if (queued > 0) {
                 n &= ~READER_QUEUED;
             }
-            if (STATE.compareAndSet(this, s, n)) {
+            if (casState(s, n)) {
                 if (queued > 0) {
-                    grantAllReaders(a);
+                    grantAllReaders(q);
                 }
                 return true;
             }
@@ -1208,22 +1125,19 @@ public final class RwSemaphore {
             if ((s & (WRITER_WAITING | READER_QUEUED | KILLING)) != 0) {
                 break;
             }
-            if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) + 1)) {
+            if (casState(s, (s & ~EXCLUSIVE) + 1)) {
                 return new Permit(this, WORD);
             }
         }
-        Aux a = aux;
-        Waiter fired;
+        WaitQueue<Permit> q = aux.queue;
         boolean held;
-        a.lock.lock();
+        q.lock();
         try {
-            held = endWritePhase(a, 1, stamp);
-            dispatch(a);
-            fired = a.takeFired();
+            held = endWritePhase(q, 1, stamp);
+            dispatch(q);
         } finally {
-            a.lock.unlock();
+            q.unlockAndWake();
         }
-        wake(fired);
         if (!held) {
             throw new IllegalStateException(notHeldMessage("downgrade"));
         }
@@ -1234,9 +1148,9 @@ public final class RwSemaphore {
     void killHeld(int where) {
         long stamp = stampOf(where);
         Aux a = aux();
-        Waiter fired;
+        WaitQueue<Permit> q = a.queue;
         boolean held = true;
-        a.lock.lock();
+        q.lock();
         try {
             for (;;) {
                 long s = state;
@@ -1245,16 +1159,14 @@ public final class RwSemaphore {
                     break;
                 }
                 // With the exclusive permit held no shared permit exists: dead at once.
-                if (STATE.compareAndSet(this, s, (s & ~EXCLUSIVE) | KILLING | DEAD)) {
+                if (casState(s, (s & ~EXCLUSIVE) | KILLING | DEAD)) {
                     break;
                 }
             }
-            dispatch(a);
-            fired = a.takeFired();
+            dispatch(q);
         } finally {
-            a.lock.unlock();
+            q.unlockAndWake();
         }
-        wake(fired);
         if (!held) {
             throw new IllegalStateException(notHeldMessage("kill with"));
         }
@@ -1269,75 +1181,62 @@ public final class RwSemaphore {
         }
     }
 
-    /** Takes the lock and re-runs dispatch(): a reader left, or a try-writer backed out. */
-    private void signal(Aux a) {
-        Waiter fired;
-        a.lock.lock();
-        try {
-            dispatch(a);
-            fired = a.takeFired();
-        } finally {
-            a.lock.unlock();
-        }
-        wake(fired);
-    }
-
     /**
-     * Under the lock: makes the waiter bits match the queues and grants whatever the state
-     * allows (see "Phase-fair policy" and "Killing" in the notes). Granted and failed waiters are
-     * pushed on the fired list, to be woken after the lock is released.
+     * Under the lock: makes the waiter bits match the queue's lanes and grants whatever the state
+     * allows (see "Phase-fair policy" and "Killing" in the notes). What it grants or fails is
+     * woken by the queue after the lock is released.
      */
-    private void dispatch(Aux a) {
+    private void dispatch(WaitQueue<Permit> q) {
         for (;;) {
             long s = state;
             if ((s & KILLING) != 0) {
-                a.failAll();
+                q.failAll(READER_LANE);
+                q.failAll(WRITER_LANE);
                 long n = s & ~(WRITER_WAITING | READER_QUEUED);
                 // KILLING blocks every acquire and every reader that adds to a cell backs out, so
                 // a zero sum read after KILLING stays zero.
-                if ((n & DEAD) == 0 && (n & (READERS | EXCLUSIVE | TENTATIVE)) == 0 && cellSum(a) == 0) {
+                if ((n & DEAD) == 0 && (n & (READERS | EXCLUSIVE | TENTATIVE)) == 0 && cellSum() == 0) {
                     n |= DEAD;
                 }
-                if (n == s || STATE.compareAndSet(this, s, n)) {
+                if (n == s || casState(s, n)) {
                     if ((n & DEAD) != 0) {
-                        a.releaseKillers();
+                        q.grantAll(KILLER_LANE, () -> null);
                     }
                     return;
                 }
                 continue;
             }
-            long bits = (a.writers.isEmpty() ? 0 : WRITER_WAITING) | (a.readers.isEmpty() ? 0 : READER_QUEUED);
+            long bits = (q.isEmpty(WRITER_LANE) ? 0 : WRITER_WAITING) | (q.isEmpty(READER_LANE) ? 0 : READER_QUEUED);
             long n = (s & ~(WRITER_WAITING | READER_QUEUED)) | bits;
             if (n != s) {
                 // Bits first: the sums below must be read while WRITER_WAITING is published.
-                STATE.compareAndSet(this, s, n);
+                casState(s, n);
                 continue;
             }
             if ((s & (EXCLUSIVE | TENTATIVE)) != 0) {
                 return;                    // the holder's release (or the try-writer) re-runs us
             }
-            Waiter w = a.writers.peekFirst();
+            WaitQueue.Node<Permit> w = q.peek(WRITER_LANE);
             if (w != null) {
                 // WRITER_WAITING has been set since before this read, so every reader that adds
                 // to a cell after the sum below backs out.
-                if ((s & READERS) != 0 || cellSum(a) != 0) {
+                if ((s & READERS) != 0 || cellSum() != 0) {
                     return;                // the last reader to leave re-runs us
                 }
                 long g = (s + STAMP_UNIT) | EXCLUSIVE;
-                if (a.writers.size() == 1) {
+                if (q.size(WRITER_LANE) == 1) {
                     g &= ~WRITER_WAITING;
                 }
-                if (STATE.compareAndSet(this, s, g)) {
-                    a.writers.pollFirst();
-                    a.fire(w, new Permit(this, exclusiveWhere(g)));
+                if (casState(s, g)) {
+                    q.grantHead(w, new Permit(this, exclusiveWhere(g)));
                     return;
                 }
                 continue;
             }
-            if (!a.readers.isEmpty()) {
-                int queued = a.readers.size();
-                if (STATE.compareAndSet(this, s, (s & ~READER_QUEUED) + queued)) {
-                    grantAllReaders(a);
+            if (!q.isEmpty(READER_LANE)) {
+                int queued = q.size(READER_LANE);
+                if (casState(s, (s & ~READER_QUEUED) + queued)) {
+                    grantAllReaders(q);
                     return;
                 }
                 continue;
@@ -1346,47 +1245,100 @@ public final class RwSemaphore {
         }
     }
 
-    private void grantAllReaders(Aux a) {
-        for (Waiter r; (r = a.readers.pollFirst()) != null; ) {
-            a.fire(r, new Permit(this, WORD));
-        }
+    /** Under the lock, with the word already counting them: grants every queued reader. */
+    private void grantAllReaders(WaitQueue<Permit> q) {
+        q.grantAll(READER_LANE, () -> new Permit(this, WORD));
     }
 
     // ------------------------------------------------------------------------------------------
     // Internals: queueing and waiting
 
+    /** A blocking shared acquire: the fast path here, small enough to inline; then acquire(). */
+    private Permit acquireShared(int mode, long deadline) throws InterruptedException {
+        int w = tryShared();
+        return w >= WORD ? new Permit(this, w) : acquire(false, mode, deadline);
+    }
+
+    /** A blocking exclusive acquire: the fast path here, small enough to inline; then acquire(). */
+    private Permit acquireExclusive(int mode, long deadline) throws InterruptedException {
+        Permit p = tryExclusivePermit();
+        return p != null ? p : acquire(true, mode, deadline);
+    }
+
+    /** The slow path of a blocking acquire whose fast path failed: spin, queue, wait. */
     private Permit acquire(boolean exclusive, int mode, long deadline) throws InterruptedException {
-        if (exclusive) {
-            Permit p = tryExclusivePermit();
-            if (p != null) {
-                return p;
-            }
-        } else {
-            int w = tryShared();
-            if (w >= WORD) {
-                return new Permit(this, w);
-            }
+        Permit p = spinForPermit(exclusive, mode, deadline);
+        if (p != null) {
+            return p;
         }
-        Waiter node = new Waiter(exclusive ? Waiter.WRITER : Waiter.READER, Thread.currentThread(), null);
-        if (!enqueue(node)) {
-            if (mode == TIMED) {
-                return null;
-            }
-            throw killedError();
+        if (mode == TIMED && deadline - System.nanoTime() <= 0L) {
+            return null;                   // timed out while watching: never queued, held no one back
         }
-        if (node.permit != null && node.status == Waiter.GRANTED) {
-            return node.permit;
+        WaitQueue<Permit> q = aux().queue;
+        WaitQueue.Node<Permit> node = q.newWaiter(exclusive ? WRITER_LANE : READER_LANE);
+        p = enqueue(node);
+        if (p != null) {
+            return p;                      // the permit was free again: taken without queueing
         }
-        if (!await(node, mode, deadline)) {
+        if (node.isWaiting() && !q.await(node, mode, deadline, exclusive ? new WriterVigil(node) : null)) {
             return null;                   // timed out
         }
-        if (node.status == Waiter.GRANTED) {
-            return node.permit;
+        if (node.isGranted()) {
+            return node.result();
         }
         if (mode == TIMED) {
             return null;
         }
         throw killedError();
+    }
+
+    /**
+     * Tries the fast path, then, while only a holder stands in the way (no writer is queued for
+     * a writer, nothing is killing), watches the state word for up to SPIN_NANOS without
+     * announcing itself, and tries again whenever it may succeed (see "Spinning before queueing"
+     * in the notes). Returns the permit, or null: queue.
+     */
+    private Permit spinForPermit(boolean exclusive, int mode, long deadline) {
+        long end = 0L;
+        for (int i = 0;; i++) {
+            long s = state;
+            if ((s & KILLING) != 0 || (s & WRITER_WAITING) != 0) {
+                return null;               // killing fails in enqueue(); a queued writer goes first
+            }
+            if (exclusive ? (s & ~(INFLATED | STAMP | FENCED)) == 0 : (s & BLOCKS_READERS) == 0) {
+                if (exclusive) {
+                    Permit p = tryExclusivePermit();
+                    if (p != null) {
+                        return p;
+                    }
+                } else {
+                    int w = tryShared();
+                    return w >= WORD ? new Permit(this, w) : null;
+                }
+            }
+            if (!SPIN || exclusive && (s & INFLATED) != 0) {
+                // An inflated semaphore's writer queues at once: each try would sum every reader
+                // cell, pulling the readers' lines away, and many readers rarely all leave at
+                // once unless a writer holds them back.
+                return null;
+            }
+            long now = System.nanoTime();
+            if (i == 0) {
+                end = mode == TIMED && deadline - now < SPIN_NANOS ? deadline : now + SPIN_NANOS;
+            } else if (now - end >= 0L || Thread.currentThread().isInterrupted()) {
+                return null;
+            }
+            // Back off between reads, so that the holder keeps the line: a writer looks every
+            // 2^WRITER_BACKOFF pauses at most, a reader every 2^READER_BACKOFF.
+            // The clock is read every 32 pauses too, so that the spin ends near SPIN_NANOS
+            // whatever a pause costs on this processor.
+            for (int k = 1 << Math.min(i, exclusive ? WRITER_BACKOFF : READER_BACKOFF); k > 0; k--) {
+                Thread.onSpinWait();
+                if ((k & 31) == 0 && System.nanoTime() - end >= 0L) {
+                    break;
+                }
+            }
+        }
     }
 
     private CompletableFuture<Permit> acquireAsync(boolean exclusive) {
@@ -1395,22 +1347,28 @@ public final class RwSemaphore {
             return CompletableFuture.completedFuture(unowned(p));
         }
         CompletableFuture<Permit> f = new CompletableFuture<>();
-        Waiter node = new Waiter(exclusive ? Waiter.WRITER : Waiter.READER, null, f);
-        if (!enqueue(node)) {
-            f.completeExceptionally(killedError());
+        if ((state & KILLING) != 0) {
+            f.completeExceptionally(killedError());    // at the call, as a free permit would be
+            return f;
+        }
+        WaitQueue<Permit> q = aux().queue;
+        WaitQueue.Node<Permit> node = q.newAsync(exclusive ? WRITER_LANE : READER_LANE, f);
+        p = enqueue(node);
+        if (p != null) {
+            f.complete(unowned(p));        // free again, on the caller's thread: no release runs this
             return f;
         }
         // A user's cancel() (or any exceptional completion by others) withdraws the request.
         f.whenComplete((v, e) -> {
             if (e != null) {
-                cancel(node);
+                q.withdraw(node);
             }
         });
         // A queued writer waits for readers; if they may own slots, a release can miss its bit
-        // (see releaseSlot()) and no thread of ours waits to look again: a timer does. Slots
+        // (see releaseCell()) and no thread of ours waits to look again: a timer does. Slots
         // exist only once INFLATED is set, and INFLATED read after our WRITER_WAITING was
         // published shows whether any reader could have claimed one without backing out.
-        if (exclusive && node.status == Waiter.WAITING && (state & (INFLATED | FENCED)) == INFLATED) {
+        if (exclusive && node.isWaiting() && (state & (INFLATED | FENCED)) == INFLATED) {
             pollLater(node, POLL_MIN_NANOS);
         }
         return f;
@@ -1421,15 +1379,15 @@ public final class RwSemaphore {
      * intervals (up to POLL_MAX_NANOS) until it is granted, failed or cancelled. The check runs
      * in the common pool, as a CompletableFuture's own async work would.
      */
-    private void pollLater(Waiter node, long nanos) {
+    private void pollLater(WaitQueue.Node<Permit> node, long nanos) {
         // Weakly: once nothing else can reach this semaphore, no permit of it can be released
         // any more (a Permit holds its semaphore), so there is nothing left to look for.
         WeakReference<RwSemaphore> self = new WeakReference<>(this);
         CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(() -> {
             RwSemaphore s = self.get();
-            if (s != null && node.status == Waiter.WAITING) {
-                s.signal(s.aux);
-                if (node.status == Waiter.WAITING) {
+            if (s != null && node.isWaiting()) {
+                s.aux.queue.signal();
+                if (node.isWaiting()) {
                     s.pollLater(node, Math.min(nanos * 2, POLL_MAX_NANOS));
                 }
             }
@@ -1437,235 +1395,112 @@ public final class RwSemaphore {
     }
 
     /**
-     * Queues the waiter, or grants it at once. Returns false if the semaphore is killed (the
-     * waiter is not queued), true otherwise; the waiter is granted (status GRANTED, possibly
-     * already fired) or queued.
+     * Queues the node, or resolves it at once. Returns a permit if the permit was free again and
+     * taken on the fast path (the node is then unused); otherwise null, with the node queued,
+     * granted under the lock, or failed because the semaphore is killed.
      */
-    private boolean enqueue(Waiter node) {
-        Aux a = aux();
+    private Permit enqueue(WaitQueue.Node<Permit> node) {
+        WaitQueue<Permit> q = aux().queue;
         for (;;) {
             boolean retryFast = false;
-            boolean killed = false;
-            Waiter fired;
-            a.lock.lock();
+            q.lock();
             try {
                 long s = state;
                 if ((s & KILLING) != 0) {
-                    killed = true;
-                } else if (node.kind == Waiter.WRITER) {
+                    q.failUnqueued(node);
+                } else if (node.lane() == WRITER_LANE) {
                     // A queued writer is always granted by dispatch(), even when the permit is free
                     // now: that way an inflated semaphore's cells are summed under WRITER_WAITING.
-                    if ((s & WRITER_WAITING) == 0 && !STATE.compareAndSet(this, s, s | WRITER_WAITING)) {
+                    if ((s & WRITER_WAITING) == 0 && !casState(s, s | WRITER_WAITING)) {
                         continue;
                     }
-                    a.writers.addLast(node);
-                    dispatch(a);
+                    q.add(node);
+                    dispatch(q);
                 } else if ((s & BLOCKS_READERS) == 0) {
                     retryFast = true;      // free again: take the fast path, outside the lock
                 } else {
-                    if ((s & READER_QUEUED) == 0 && !STATE.compareAndSet(this, s, s | READER_QUEUED)) {
+                    if ((s & READER_QUEUED) == 0 && !casState(s, s | READER_QUEUED)) {
                         continue;
                     }
-                    a.readers.addLast(node);
+                    q.add(node);
                 }
-                fired = a.takeFired();
             } finally {
-                a.lock.unlock();
-            }
-            wake(fired);
-            if (killed) {
-                return false;
+                q.unlockAndWake();
             }
             if (!retryFast) {
-                return true;
+                return null;
             }
             int w = tryShared();
             if (w >= WORD) {
-                grantDirect(node, new Permit(this, w));
-                return true;
+                return new Permit(this, w);
             }
-            if (w == KILLED) {
-                return false;
-            }
-        }
-    }
-
-    private static void grantDirect(Waiter node, Permit p) {
-        node.permit = p;
-        node.status = Waiter.GRANTED;
-        if (node.future != null) {
-            node.future.complete(unowned(p)); // a fresh future that no one else can have completed
         }
     }
 
     /**
-     * Waits until the node is granted or failed. Returns false if it timed out (the node is
-     * withdrawn); throws InterruptedException if interrupted in an interruptible mode before it
-     * was granted or failed (the node is withdrawn).
+     * What a waiting writer or killer does before each park: reports a stall once it has waited
+     * the stall threshold, and, once the semaphore has inflated with slots, re-runs dispatch()
+     * itself at intervals from POLL_MIN_NANOS doubling to POLL_MAX_NANOS, because a release of a
+     * slot may miss its bit (see releaseCell()).
      */
-    private boolean await(Waiter node, int mode, long deadline) throws InterruptedException {
-        boolean interrupted = false;
-        Settings st = settings();
-        boolean watchStall = node.kind != Waiter.READER;
-        long stallStart = watchStall ? st.clock.getAsLong() : 0L;
-        long slice = Math.max(st.stallNanos / 4, TimeUnit.MILLISECONDS.toNanos(1));
-        spinWhileWaiting(node, mode, deadline);
-        // From here on a grant must unpark us. Dekker with wake(): we write parking, then read
-        // status (the loop test); the granter writes status, then reads parking. Either it sees
-        // parking and unparks, or we see the grant and do not park.
-        node.parking = true;
-        // A writer or killer waits for readers; once inflated, a reader that releases its slot
-        // may miss our bit (see releaseSlot()), so we look for ourselves at growing intervals.
-        boolean poll = node.kind != Waiter.READER;
-        long pollNanos = POLL_MIN_NANOS;
-        try {
-            while (node.status == Waiter.WAITING) {
-                long park = Long.MAX_VALUE;
-                if (mode == TIMED) {
-                    park = deadline - System.nanoTime();
-                    if (park <= 0L) {
-                        if (cancel(node)) {
-                            return false;
-                        }
-                        break;             // granted or failed meanwhile
-                    }
-                }
-                if (watchStall) {
-                    park = Math.min(park, slice);
-                }
-                boolean polling = poll && (state & (INFLATED | FENCED)) == INFLATED;
-                if (polling) {
-                    signal(aux);           // re-runs dispatch(): grants us if the readers are gone
-                    if (node.status != Waiter.WAITING) {
-                        break;
-                    }
-                    park = Math.min(park, pollNanos);
-                    pollNanos = Math.min(pollNanos * 2, POLL_MAX_NANOS);
-                }
-                if (park == Long.MAX_VALUE) {
-                    LockSupport.park(this);
-                } else {
-                    LockSupport.parkNanos(this, park);
-                }
-                if (Thread.interrupted()) {
-                    if (mode == UNINTERRUPTIBLE) {
-                        interrupted = true;
-                    } else if (cancel(node)) {
-                        throw new InterruptedException();
-                    } else {
-                        interrupted = true; // granted meanwhile: keep the permit, keep the status
-                    }
-                }
-                if (watchStall && node.status == Waiter.WAITING
-                        && st.clock.getAsLong() - stallStart >= st.stallNanos) {
+    private final class WriterVigil implements WaitQueue.Vigil {
+        private final WaitQueue.Node<Permit> node;
+        private final Settings st = settings();
+        private final long stallStart = st.clock.getAsLong();
+        private final long slice = Math.max(st.stallNanos / 4, TimeUnit.MILLISECONDS.toNanos(1));
+        private boolean watchStall = true;
+        private long pollNanos = POLL_MIN_NANOS;
+
+        WriterVigil(WaitQueue.Node<Permit> node) {
+            this.node = node;
+        }
+
+        @Override
+        public long beforePark() {
+            long park = Long.MAX_VALUE;
+            if (watchStall) {
+                long waited = st.clock.getAsLong() - stallStart;
+                if (waited >= st.stallNanos) {
                     watchStall = false;    // once per wait
-                    reportStall(st, node, st.clock.getAsLong() - stallStart);
+                    reportStall(st, node, waited);
+                } else {
+                    park = slice;
                 }
             }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            if ((state & (INFLATED | FENCED)) == INFLATED) {
+                aux.queue.signal();        // re-runs dispatch(): grants us if the readers are gone
+                park = Math.min(park, pollNanos);
+                pollNanos = Math.min(pollNanos * 2, POLL_MAX_NANOS);
             }
+            return park;
         }
-    }
-
-    /**
-     * Spins briefly before the first park: a grant usually comes from a thread running on another
-     * core within a few hundred nanoseconds (a reader's section ends, a writer's ends), and
-     * parking and unparking would cost tens of microseconds of scheduler latency both ways. Only
-     * the waiting thread itself is slowed: the granting thread's work is the same whether or not
-     * we spin (unparking a thread that is not parked is cheap). Returns at once on a single
-     * processor, when interrupted, or at the deadline; the caller's park loop does the rest.
-     */
-    private static void spinWhileWaiting(Waiter node, int mode, long deadline) {
-        if (!SPIN) {
-            return;
-        }
-        long start = System.nanoTime();
-        long end = mode == TIMED && deadline - start < SPIN_NANOS ? deadline : start + SPIN_NANOS;
-        for (int i = 1; node.status == Waiter.WAITING; i++) {
-            Thread.onSpinWait();
-            if ((i & 31) == 0 && (System.nanoTime() - end >= 0L || Thread.currentThread().isInterrupted())) {
-                return;
-            }
-        }
-    }
-
-    /** Withdraws a waiting node; returns false if it was already granted or failed. */
-    private boolean cancel(Waiter node) {
-        Aux a = aux;
-        Waiter fired;
-        a.lock.lock();
-        try {
-            if (node.status != Waiter.WAITING) {
-                return false;
-            }
-            node.status = Waiter.CANCELLED;
-            if (node.kind == Waiter.WRITER) {
-                a.writers.remove(node);
-            } else if (node.kind == Waiter.READER) {
-                a.readers.remove(node);
-            } else {
-                a.killers.remove(node);
-            }
-            // If it was the writer holding readers back, dispatch() lets them in now.
-            dispatch(a);
-            fired = a.takeFired();
-        } finally {
-            a.lock.unlock();
-        }
-        wake(fired);
-        return true;
     }
 
     private boolean killAndWait(int mode, long deadline) throws InterruptedException {
         Aux a = aux();
-        Waiter node = null;
-        Waiter fired;
-        a.lock.lock();
+        WaitQueue<Permit> q = a.queue;
+        WaitQueue.Node<Permit> node = null;
+        q.lock();
         try {
             for (;;) {
                 long s = state;
-                if ((s & KILLING) != 0 || STATE.compareAndSet(this, s, s | KILLING)) {
+                if ((s & KILLING) != 0 || casState(s, s | KILLING)) {
                     break;
                 }
             }
-            dispatch(a);
+            dispatch(q);
             if ((state & DEAD) == 0 && (mode != TIMED || deadline - System.nanoTime() > 0L)) {
-                node = new Waiter(Waiter.KILLER, Thread.currentThread(), null);
-                a.killers.add(node);
+                node = q.newWaiter(KILLER_LANE);
+                q.add(node);
             }
-            fired = a.takeFired();
         } finally {
-            a.lock.unlock();
+            q.unlockAndWake();
         }
-        wake(fired);
         tellView(a);
         if (node == null) {
             return isDead();
         }
-        return await(node, mode, deadline) && isDead();
-    }
-
-    /** Unparks or completes each fired waiter; runs outside the lock. */
-    private void wake(Waiter w) {
-        while (w != null) {
-            Waiter next = w.nextFired;
-            w.nextFired = null;
-            if (w.future != null) {
-                if (w.status == Waiter.GRANTED) {
-                    if (!w.future.complete(unowned(w.permit))) {
-                        w.permit.close();  // the future was cancelled before the grant landed
-                    }
-                } else {
-                    w.future.completeExceptionally(killedError());
-                }
-            } else if (w.parking) {        // a spinning waiter sees its status without an unpark
-                LockSupport.unpark(w.thread);
-            }
-            w = next;
-        }
+        return q.await(node, mode, deadline, new WriterVigil(node)) && isDead();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1674,8 +1509,8 @@ public final class RwSemaphore {
     private Aux aux() {
         Aux a = aux;
         if (a == null) {
-            a = new Aux();
-            if (!AUX.compareAndSet(this, null, a)) {
+            a = new Aux(this);
+            if (!casAux(a)) {
                 a = aux;
             }
         }
@@ -1690,11 +1525,6 @@ public final class RwSemaphore {
         Objects.requireNonNull(unit, "unit");
         long nanos = Math.min(unit.toNanos(timeout), MAX_WAIT_NANOS);
         return System.nanoTime() + nanos;
-    }
-
-    /** Cells (and slots) of an inflated semaphore: a power of two, two per CPU, 2 to 64. */
-    private static int cellCount() {
-        return Stripes.cellsPerCpu(2, 2, 64);
     }
 
     private IllegalStateException killedError() {
@@ -1724,7 +1554,7 @@ public final class RwSemaphore {
         if (token == 0L) {
             return head + "0 is not a token (the try…Token() that returned it failed: nothing was acquired)";
         }
-        if ((token & ~STAMP) == EXCLUSIVE) {
+        if ((token & ~TOKEN_BITS) == EXCLUSIVE) {
             return head + "this is an exclusive token (from tryAcquireExclusiveToken()"
                     + (heldWith(state, token & STAMP) ? ", and its grant holds this semaphore now" : "")
                     + "): release it with releaseExclusive(); nothing changed";
@@ -1741,9 +1571,9 @@ public final class RwSemaphore {
                 + ", exclusive tokens have bit 32 set and nothing below it); nothing changed";
     }
 
-    private void reportStall(Settings st, Waiter node, long waitedNanos) {
+    private void reportStall(Settings st, WaitQueue.Node<Permit> node, long waitedNanos) {
         boolean gate = isRevocableGate();                  // a Revocable's: say it in its words
-        String who = node.kind != Waiter.KILLER ? "an exclusive acquire" : gate ? "revoke()" : "kill()";
+        String who = node.lane() != KILLER_LANE ? "an exclusive acquire" : gate ? "revoke()" : "kill()";
         Report r = new Report(Report.Kind.STALL, name(), who + " has waited "
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for " + (gate ? "accesses to be closed (" : "permits to be released (")
                 + this + ")" + (Tracker.ENABLED ? (gate ? "; open accesses:" : "; open permits:") + Tracker.INSTANCE.describeOpen(this)
@@ -1770,19 +1600,19 @@ public final class RwSemaphore {
      */
     public Stats stats() {
         long s = state;
-        long shared = (s & READERS) + cellSum(aux);
+        long shared = (s & READERS) + cellSum();
         int readers = 0;
         int writers = 0;
         int killers = 0;
         Aux a = aux;
         if (a != null) {
-            a.lock.lock();
+            a.queue.lock();
             try {
-                readers = a.readers.size();
-                writers = a.writers.size();
-                killers = a.killers.size();
+                readers = a.queue.size(READER_LANE);
+                writers = a.queue.size(WRITER_LANE);
+                killers = a.queue.size(KILLER_LANE);
             } finally {
-                a.lock.unlock();
+                a.queue.unlockAndWake();
             }
         }
         return new Stats(name(), shared, (s & EXCLUSIVE) != 0, writers, readers, killers,
@@ -1800,30 +1630,30 @@ public final class RwSemaphore {
      */
     public Dump dump() {
         List<Dump.Waiter> waiting = Dump.newList();
-        List<Waiter> queued = new ArrayList<>();
+        List<WaitQueue.Node<Permit>> queued = new ArrayList<>();
         Aux a = aux;
         if (a != null) {
-            a.lock.lock();
+            a.queue.lock();
             try {
-                queued.addAll(a.killers);
-                queued.addAll(a.writers);
-                queued.addAll(a.readers);
+                a.queue.copy(KILLER_LANE, queued);
+                a.queue.copy(WRITER_LANE, queued);
+                a.queue.copy(READER_LANE, queued);
             } finally {
-                a.lock.unlock();
+                a.queue.unlockAndWake();
             }
         }
         int futures = 0;
         boolean gate = isRevocableGate();
-        for (Waiter w : queued) {
-            if (w.thread == null) {
+        for (WaitQueue.Node<Permit> w : queued) {
+            if (w.thread() == null) {
                 futures++;
                 continue;
             }
-            String role = w.kind == Waiter.KILLER ? (gate ? "revoke(), waiting for accesses to close"
+            String role = w.lane() == KILLER_LANE ? (gate ? "revoke(), waiting for accesses to close"
                                                           : "kill(), waiting for permits to be released")
-                        : w.kind == Waiter.WRITER ? "queued for the exclusive permit"
+                        : w.lane() == WRITER_LANE ? "queued for the exclusive permit"
                         : "queued for a shared permit";
-            Dump.add(waiting, role, w.thread);
+            Dump.add(waiting, role, w.thread());
         }
         Stats st = stats();
         String summary = st.sharedHolders() + (gate ? " access(es) open" : " shared permit(s) held")
@@ -1835,7 +1665,7 @@ public final class RwSemaphore {
 
     /** Shared permits held, as stats() counts them, without the queue lock: for class aggregates. */
     long sharedHoldersQuick() {
-        return (state & READERS) + cellSum(aux);
+        return (state & READERS) + cellSum();
     }
 
     /**
@@ -1913,7 +1743,7 @@ public final class RwSemaphore {
         if ((s & EXCLUSIVE) != 0) {
             b.append(", exclusive");
         }
-        long readers = (s & READERS) + cellSum(aux);
+        long readers = (s & READERS) + cellSum();
         if (readers != 0) {
             b.append(", ").append(readers).append(" shared");
         }
@@ -1948,7 +1778,7 @@ public final class RwSemaphore {
         if ((s & DEAD) != 0) {
             return b.append(", revoked]").toString();
         }
-        long accesses = (s & READERS) + cellSum(aux);
+        long accesses = (s & READERS) + cellSum();
         if (accesses != 0) {
             b.append(", ").append(accesses).append(accesses == 1 ? " access" : " accesses").append(" open");
         }
@@ -1966,90 +1796,57 @@ public final class RwSemaphore {
         final long stallNanos;
         final LongSupplier clock;
         final Consumer<? super Report> handler;
+        final Executor asyncExecutor;
 
-        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler) {
+        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler, Executor asyncExecutor) {
             this.stallNanos = stallNanos;
             this.clock = clock;
             this.handler = handler;
+            this.asyncExecutor = asyncExecutor;
         }
     }
 
-    /** What a semaphore allocates on first need. All queue fields are guarded by {@code lock}. */
-    private static final class Aux {
-        final ReentrantLock lock = new ReentrantLock();
-        final ArrayDeque<Waiter> readers = new ArrayDeque<>();
-        final ArrayDeque<Waiter> writers = new ArrayDeque<>();
-        final ArrayList<Waiter> killers = new ArrayList<>(1);
-        /** The reader cells, once inflated; see the notes for the layout. Never replaced. */
+    /**
+     * What a semaphore allocates on first need: its wait queue (whose lock also guards the
+     * creation of the cells and the view), the reader cells and the lock view. Never removed.
+     * It is the queue's policy: dispatch() is the semaphore's.
+     */
+    private static final class Aux implements WaitQueue.Policy<Permit> {
+        final RwSemaphore sem;
+        final WaitQueue<Permit> queue;
+        /** The reader cells, once inflated (a ReaderCells table). Never replaced. */
         volatile long[] cells;
-        /** Waiters granted or failed under the lock, to be woken after it is released. */
-        Waiter fired;
         /** The ReadWriteLock view, once asked for: one per semaphore, so its per-thread state is too. */
         volatile RwSemaphoreLock view;
 
-        void fire(Waiter w, Permit p) {
-            w.permit = p;
-            w.status = Waiter.GRANTED;     // volatile write after the permit: the waiter reads it after
-            w.nextFired = fired;
-            fired = w;
+        Aux(RwSemaphore sem) {
+            this.sem = sem;
+            this.queue = new WaitQueue<>(LANES, this);
         }
 
-        void failAll() {
-            for (Waiter w; (w = readers.pollFirst()) != null; ) {
-                fail(w);
-            }
-            for (Waiter w; (w = writers.pollFirst()) != null; ) {
-                fail(w);
-            }
+        @Override
+        public void dispatch() {
+            sem.dispatch(queue);
         }
 
-        private void fail(Waiter w) {
-            w.status = Waiter.FAILED;
-            w.nextFired = fired;
-            fired = w;
+        @Override
+        public void orphaned(Permit p) {
+            p.close();                     // granted to a future cancelled before the grant landed
         }
 
-        void releaseKillers() {
-            for (Waiter k : killers) {
-                k.status = Waiter.GRANTED;
-                k.nextFired = fired;
-                fired = k;
-            }
-            killers.clear();
+        @Override
+        public RuntimeException failure() {
+            return sem.killedError();
         }
 
-        Waiter takeFired() {
-            Waiter f = fired;
-            fired = null;
-            return f;
+        @Override
+        public Permit forFuture(Permit p) {
+            return unowned(p);
         }
-    }
 
-    /** A queued acquirer or killer: a parked thread, or a future to complete. */
-    private static final class Waiter {
-        static final int READER = 0;
-        static final int WRITER = 1;
-        static final int KILLER = 2;
-
-        static final int WAITING = 0;
-        static final int GRANTED = 1;
-        static final int FAILED = 2;
-        static final int CANCELLED = 3;
-
-        final int kind;
-        final Thread thread;
-        final CompletableFuture<Permit> future;
-        /** Written before status becomes GRANTED. */
-        Permit permit;
-        volatile int status;
-        /** Set by the waiting thread once it has stopped spinning: from then on, wake() unparks it. */
-        volatile boolean parking;
-        Waiter nextFired;
-
-        Waiter(int kind, Thread thread, CompletableFuture<Permit> future) {
-            this.kind = kind;
-            this.thread = thread;
-            this.future = future;
+        @Override
+        public Executor executor() {
+            return sem.settings().asyncExecutor;  // the defaults' is static: not in this graph
         }
     }
 
@@ -2063,6 +1860,7 @@ public final class RwSemaphore {
         private long stallNanos = DEFAULT_SETTINGS.stallNanos;
         private LongSupplier clock;
         private Consumer<? super Report> reportHandler;
+        private Executor asyncExecutor;
         private LockClass lockClass;
 
         Builder() {
@@ -2145,22 +1943,60 @@ public final class RwSemaphore {
         }
 
         /**
+         * Sets where the futures of async acquires ({@link RwSemaphore#acquireSharedAsync()},
+         * {@link RwSemaphore#acquireExclusiveAsync()}) are completed when a release or a
+         * {@code kill()} grants or fails them; by default where {@link CompletableFuture} runs its
+         * own async work (the common pool, or a thread per task on a machine with one or two
+         * processors). Never the releasing thread: a release never runs a caller's dependent
+         * actions. The executor must run every task it accepts (a task it drops strands the
+         * permit granted to that future); if it refuses a task or fails, the releasing thread
+         * completes the future rather than lose the permit. A blocking acquire on a worker of a
+         * {@link java.util.concurrent.ForkJoinPool} waits through
+         * {@link java.util.concurrent.ForkJoinPool#managedBlock}, so that a pool whose workers
+         * wait for a grant that the same pool is to deliver can start another worker.
+         *
+         * @param executor the executor
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         */
+        public Builder asyncExecutor(Executor executor) {
+            this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
          * Builds the semaphore.
          *
          * @return a new semaphore
          */
         public RwSemaphore build() {
-            boolean defaults = clock == null && reportHandler == null && stallNanos == DEFAULT_SETTINGS.stallNanos;
+            boolean defaults = clock == null && reportHandler == null && asyncExecutor == null
+                    && stallNanos == DEFAULT_SETTINGS.stallNanos;
             Settings s = defaults ? null : new Settings(stallNanos,
                     clock != null ? clock : DEFAULT_SETTINGS.clock,
-                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler);
+                    reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler,
+                    asyncExecutor != null ? asyncExecutor : DEFAULT_SETTINGS.asyncExecutor);
             return new RwSemaphore(name, s, lockClass);
         }
     }
 
+    // Named accessors of the VarHandles, after the access mode (the notes say which reads and
+    // writes pair with which).
+
+    private boolean casState(long expected, long next) {
+        return STATE.compareAndSet(this, expected, next);
+    }
+
+    private long compareAndExchangeState(long expected, long next) {
+        return (long) STATE.compareAndExchange(this, expected, next);
+    }
+
+    private boolean casAux(Aux a) {
+        return AUX.compareAndSet(this, null, a);
+    }
+
     private static final VarHandle STATE;
     private static final VarHandle AUX;
-    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {

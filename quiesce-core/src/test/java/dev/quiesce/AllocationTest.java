@@ -26,7 +26,7 @@ class AllocationTest {
                 .getMethod("getCurrentThreadAllocatedBytes");
         RwSemaphore s = RwSemaphore.create();
         if (inflated) {
-            s.inflateNow();
+            s.inflate();
         }
         long sink = 0;
         for (int i = 0; i < OPS; i++) {     // warm up: let the JIT compile the paths

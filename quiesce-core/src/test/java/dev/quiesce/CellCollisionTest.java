@@ -48,9 +48,9 @@ class CellCollisionTest {
         Srcu srcu = Srcu.create("collision-" + kind);
         RwSemaphore sem = kind == Reader.RWSEM_FENCED
                 ? RwSemaphore.createFenced("collision-" + kind) : RwSemaphore.create("collision-" + kind);
-        sem.inflateNow();
-        long[] table = srcuKind ? srcu.counts : sem.readerTable();
-        int cells = srcuKind ? srcu.cellCount() : RwSemaphore.readerCellCount();
+        sem.inflate();
+        long[] table = srcuKind ? srcu.counts : sem.readerCells();
+        int cells = srcuKind ? srcu.cellCount() : ReaderCells.COUNT;
         int shift = Stripes.shift(cells);
         Runnable pair = switch (kind) {
             case SRCU_READ_LOCK -> () -> srcu.readUnlock(srcu.readLock());

@@ -148,7 +148,7 @@ class FiguresTest {
         assertEquals(2, sem.stats().sharedHolders());
 
         SrcuTestSupport.Worker writer = start("writer", () -> sem.acquireExclusive().close());
-        awaitCondition("the writer is queued", () -> sem.queued(true) == 1);
+        awaitCondition("the writer is queued", () -> sem.stats().waitingWriters() == 1);
         RwSemaphore.Stats queued = sem.stats();
         assertEquals(1, queued.waitingWriters());
         assertEquals(2, queued.sharedHolders());
@@ -160,7 +160,7 @@ class FiguresTest {
         writer.joinAndCheck();
         assertEquals(new RwSemaphore.Stats("figures", 0, false, 0, 0, 0, false, false), sem.stats());
 
-        sem.inflateNow();                                  // permits count in the reader cells now
+        sem.inflate();                                  // permits count in the reader cells now
         List<Permit> inflated = List.of(sem.acquireShared(), sem.acquireShared(), sem.acquireShared());
         assertEquals(3, sem.stats().sharedHolders());
         inflated.forEach(Permit::close);
@@ -188,7 +188,7 @@ class FiguresTest {
         });
         holding.await();
         SrcuTestSupport.Worker killer = start("killer", sem::kill);
-        awaitCondition("kill() waits", () -> sem.killersWaiting() == 1);
+        awaitCondition("kill() waits", () -> sem.stats().waitingKillers() == 1);
         SrcuTestSupport.awaitParked(killer);
 
         Dump dump = sem.dump();

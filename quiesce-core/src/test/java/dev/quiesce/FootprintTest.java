@@ -51,7 +51,7 @@ class FootprintTest {
         w.close();
         queued.join().close();
         long afterQueue = GraphLayout.parseInstance(s).totalSize();
-        s.inflateNow();
+        s.inflate();
         long afterInflation = GraphLayout.parseInstance(s).totalSize();
         System.out.println("RwSemaphore after queueing once: " + afterQueue + " bytes; inflated: "
                 + afterInflation + " bytes");

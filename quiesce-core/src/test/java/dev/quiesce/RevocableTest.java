@@ -118,7 +118,7 @@ class RevocableTest {
         Access<Object> a = r.tryAccess();
         assertFalse(r.revoke(0, TimeUnit.SECONDS));
         var revoker = Threads.start("revoker", () -> { r.revoke(); return null; });
-        Threads.await(() -> r.gate().killersWaiting() == 1 || revoker.isDone(), "revoker waits");
+        Threads.await(() -> r.gate().stats().waitingKillers() == 1 || revoker.isDone(), "revoker waits");
         assertFalse(revoker.isDone());
         a.close();
         revoker.join();
@@ -143,7 +143,7 @@ class RevocableTest {
         Access<Object> a = r.tryAccess();
         var r1 = Threads.start("revoke-1", () -> { r.revoke(); return null; });
         var r2 = Threads.start("revoke-2", () -> r.revoke(1, TimeUnit.HOURS));
-        Threads.await(() -> r.gate().killersWaiting() == 2, "both revokers wait");
+        Threads.await(() -> r.gate().stats().waitingKillers() == 2, "both revokers wait");
         List<LogRecord> logged;
         try (CapturedLog log = CapturedLog.open()) {
             a.close();                      // runs the release here or in a revoker: either way once

@@ -155,7 +155,7 @@ class RwSemaphoreLincheckTest {
             Scene sc = new Scene();
             sc.sem = RwSemaphore.create();
             if (inflated) {
-                sc.sem.inflateNow();
+                sc.sem.inflate();
             }
             Thread t1 = new Thread(() -> sc.t1Failed = !read(sc));
             Thread t3 = new Thread(() -> sc.t3Failed = !read(sc));

@@ -87,7 +87,7 @@ class RwSemaphoreLockStressTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds / 2);
         RwSemaphore s = RwSemaphore.create("stress");
         if (inflated) {
-            s.inflateNow();
+            s.inflate();
         }
         ReadWriteLock v = s.asReadWriteLock();
         for (int i = 0; i < done.length; i++) {

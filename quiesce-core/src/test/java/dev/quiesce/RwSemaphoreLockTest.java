@@ -36,7 +36,7 @@ class RwSemaphoreLockTest {
     private static RwSemaphore semaphore(boolean inflated) {
         RwSemaphore s = RwSemaphore.create("view");
         if (inflated) {
-            s.inflateNow();
+            s.inflate();
         }
         return s;
     }
@@ -250,10 +250,10 @@ class RwSemaphoreLockTest {
             (write ? v.writeLock() : v.readLock()).lockInterruptibly();
             return null;
         });
-        Threads.await(() -> s.queued(write) == 1, "the waiter queued");
+        Threads.await(() -> queued(s, write) == 1, "the waiter queued");
         waiter.thread.interrupt();
         assertInstanceOf(InterruptedException.class, waiter.failure());
-        assertEquals(0, s.queued(write), "the interrupted waiter stayed queued");
+        assertEquals(0, queued(s, write), "the interrupted waiter stayed queued");
         v.writeLock().unlock();
         assertTrue(freeOnAnotherThread(v.writeLock()), "the interrupted waiter took a permit");
     }
@@ -269,7 +269,7 @@ class RwSemaphoreLockTest {
             v.readLock().unlock();
             return interrupted;
         });
-        Threads.await(() -> s.queued(false) == 1, "the reader queued");
+        Threads.await(() -> s.stats().waitingReaders() == 1, "the reader queued");
         interruptAndAwaitItsHandling(waiter);
         assertFalse(waiter.isDone(), "lock() returned while the write lock was held");
         v.writeLock().unlock();
@@ -301,7 +301,7 @@ class RwSemaphoreLockTest {
             }).join();
             assertTrue(waited >= timeoutNanos, "gave up after " + waited + " ns, before its timeout");
         }
-        assertEquals(0, s.queued(false) + s.queued(true));
+        assertEquals(0, s.stats().waitingReaders() + s.stats().waitingWriters());
         v.writeLock().unlock();
     }
 
@@ -317,7 +317,7 @@ class RwSemaphoreLockTest {
             }
             return got;
         });
-        Threads.await(() -> s.queued(true) == 1, "the writer queued");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the writer queued");
         v.readLock().unlock();
         assertTrue(writer.join());
     }
@@ -339,7 +339,7 @@ class RwSemaphoreLockTest {
             v.writeLock().unlock();
             return null;
         });
-        Threads.await(() -> s.queued(true) == 1, "the writer queued");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the writer queued");
         assertFalse(freeOnAnotherThread(v.readLock()), "a new reader overtook a waiting writer");
         Threads.Started<Boolean> reader = Threads.start("reader", () -> {
             v.readLock().lock();
@@ -347,7 +347,7 @@ class RwSemaphoreLockTest {
             v.readLock().unlock();
             return writerWasIn;
         });
-        Threads.await(() -> s.queued(false) == 1, "the reader queued behind the writer");
+        Threads.await(() -> s.stats().waitingReaders() == 1, "the reader queued behind the writer");
         v.readLock().unlock();
         writerIn.await();
         letWriterGo.countDown();
@@ -383,10 +383,10 @@ class RwSemaphoreLockTest {
             v.writeLock().lock();
             return null;
         });
-        Threads.await(() -> s.queued(true) == 1, "the writer queued");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the writer queued");
         Threads.Started<Object> killer = startKiller(s);
         assertInstanceOf(IllegalStateException.class, writer.failure(), "a queued lock() was not failed by kill()");
-        Threads.await(() -> s.killersWaiting() == 1, "kill() waits");
+        Threads.await(() -> s.stats().waitingKillers() == 1, "kill() waits");
         assertFalse(killer.isDone(), "kill() returned while the view held a read lock");
         v.readLock().unlock();
         killer.join();
@@ -554,7 +554,7 @@ class RwSemaphoreLockTest {
         Threads.await(() -> LockSupport.getBlocker(waiter.thread) == c, "the waiter awaits");
         w.lock();
         c.signal();
-        Threads.await(() -> s.queued(true) == 1, "the signalled waiter queued for the write lock again");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the signalled waiter queued for the write lock again");
         Threads.Started<Object> killer = startKiller(s);
         IllegalStateException e = assertInstanceOf(IllegalStateException.class, waiter.failure());
         assertTrue(e.getMessage().contains("killed"), e.getMessage());
@@ -608,7 +608,7 @@ class RwSemaphoreLockTest {
         });
         holding.await();
         Threads.Started<Object> killer = startKiller(s);
-        Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
+        Threads.await(() -> s.stats().waitingKillers() == 1, "kill() waits for the write lock");
         killing.countDown();
         assertInstanceOf(IllegalStateException.class, waiter.failure());
         killer.join();
@@ -621,7 +621,7 @@ class RwSemaphoreLockTest {
         ReadWriteLock v = s.asReadWriteLock();
         v.writeLock().lock();
         Threads.Started<Object> killer = startKiller(s);
-        Threads.await(() -> s.killersWaiting() == 1, "kill() waits for the write lock");
+        Threads.await(() -> s.stats().waitingKillers() == 1, "kill() waits for the write lock");
         assertThrows(IllegalStateException.class, v.readLock()::lock);
         assertThrows(IllegalStateException.class, v.readLock()::tryLock);
         assertThrows(IllegalMonitorStateException.class, v.readLock()::unlock, "a refused read was recorded");
@@ -636,7 +636,7 @@ class RwSemaphoreLockTest {
         ReadWriteLock v = s.asReadWriteLock();
         v.writeLock().lock();
         Threads.Started<Object> killer = startKiller(s);
-        Threads.await(() -> s.killersWaiting() == 1, "kill() waits");
+        Threads.await(() -> s.stats().waitingKillers() == 1, "kill() waits");
         assertFalse(killer.isDone());
         v.writeLock().unlock();
         killer.join();
@@ -708,7 +708,7 @@ class RwSemaphoreLockTest {
         Threads.await(() -> RwSemaphoreLock.waitingOn(c) == 2, "both wait");
         w.lock();
         first.thread.interrupt();                                // cancels; it then waits for the lock
-        Threads.await(() -> s.queued(true) == 1, "the first waiter queued for the write lock");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the first waiter queued for the write lock");
         assertEquals(1, RwSemaphoreLock.waitingOn(c));
         c.signal();                                              // must pass over the cancelled node
         assertEquals(0, RwSemaphoreLock.waitingOn(c), "the signal was spent on a cancelled waiter");
@@ -801,10 +801,10 @@ class RwSemaphoreLockTest {
             (write ? v.writeLock() : v.readLock()).tryLock(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
             return null;
         });
-        Threads.await(() -> s.queued(write) == 1, "the waiter queued");
+        Threads.await(() -> queued(s, write) == 1, "the waiter queued");
         waiter.thread.interrupt();
         assertInstanceOf(InterruptedException.class, waiter.failure());
-        assertEquals(0, s.queued(write));
+        assertEquals(0, queued(s, write));
         v.writeLock().unlock();
     }
 
@@ -834,7 +834,7 @@ class RwSemaphoreLockTest {
             v.writeLock().unlock();
             return null;
         });
-        Threads.await(() -> s.queued(true) == 1, "the writer queued");
+        Threads.await(() -> s.stats().waitingWriters() == 1, "the writer queued");
         v.readLock().lock();
         v.writeLock().unlock();                                  // the downgrade, a writer queued
         assertEquals(1, writerIn.getCount(), "the queued writer got in during the downgrade");
@@ -861,7 +861,7 @@ class RwSemaphoreLockTest {
                 return null;
             }));
         }
-        Threads.await(() -> s.queued(false) == 2, "both readers queued");
+        Threads.await(() -> s.stats().waitingReaders() == 2, "both readers queued");
         v.writeLock().unlock();
         bothIn.await();                                          // both hold the read lock at once
         assertEquals(2, s.stats().sharedHolders());
@@ -901,5 +901,11 @@ class RwSemaphoreLockTest {
         assertFalse(v.readLock().tryLock());
         assertFalse(RwSemaphoreLock.hasHolder(v), "a failed tryLock left an entry");
         other.close();
+    }
+
+    /** How many acquirers of one kind are queued on {@code s}, from its figures. */
+    private static int queued(RwSemaphore s, boolean exclusive) {
+        RwSemaphore.Stats st = s.stats();
+        return exclusive ? st.waitingWriters() : st.waitingReaders();
     }
 }

@@ -102,7 +102,7 @@ class RwSemaphoreStressTest {
         long seconds = Math.max(1, Long.getLong("quiesce.torture.seconds", 20) / 2);
         RwSemaphore s = RwSemaphore.create("torture");
         if (inflated) {
-            s.inflateNow();
+            s.inflate();
         }
         ExecutorService closers = Executors.newFixedThreadPool(2);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -118,8 +118,8 @@ class RwSemaphoreStressTest {
         }
         long half = deadline - TimeUnit.SECONDS.toNanos(seconds) / 2;
         while (System.nanoTime() - deadline < 0 && violations.isEmpty()) {
-            if (!inflated && !s.isInflated() && System.nanoTime() - half >= 0) {
-                s.inflateNow();            // mid-run, with word-counted permits outstanding
+            if (!inflated && !RwSemaphoreSeams.isInflated(s) && System.nanoTime() - half >= 0) {
+                s.inflate();            // mid-run, with word-counted permits outstanding
             }
             Thread.onSpinWait();
             Thread.yield();
@@ -140,7 +140,7 @@ class RwSemaphoreStressTest {
         closers.shutdown();
         assertTrue(closers.awaitTermination(Threads.GUARD_SECONDS, TimeUnit.SECONDS));
         System.out.printf("torture %ds (started %s): %d read sections, %d write sections, %d interrupts, inflated at end=%s%n",
-                seconds, inflated ? "inflated" : "in word mode", readSections.sum(), writeSections.sum(), interrupts.sum(), s.isInflated());
+                seconds, inflated ? "inflated" : "in word mode", readSections.sum(), writeSections.sum(), interrupts.sum(), RwSemaphoreSeams.isInflated(s));
         assertTrue(violations.isEmpty(), () -> "violations: " + violations.stream().distinct().toList());
         assertEquals(writeSections.sum(), plainWrites, "lost update: two writers overlapped");
         assertTrue(s.isDead());

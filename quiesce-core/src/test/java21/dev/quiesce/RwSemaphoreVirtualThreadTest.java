@@ -54,7 +54,7 @@ class RwSemaphoreVirtualThreadTest {
                     return null;
                 }));
             }
-            Threads.await(() -> s.queued(false) + s.queued(true) == n, "all virtual threads queued");
+            Threads.await(() -> s.stats().waitingReaders() + s.stats().waitingWriters() == n, "all virtual threads queued");
             letGo.countDown();
             writer.get(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
             for (Future<?> f : fs) {

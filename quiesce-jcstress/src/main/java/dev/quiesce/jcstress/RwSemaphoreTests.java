@@ -6,6 +6,7 @@ import dev.quiesce.Revocable;
 import dev.quiesce.RwSemaphore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -904,7 +905,7 @@ public final class RwSemaphoreTests {
     @JCStressTest
     @Description("ctor: p0 = tryAcquireShared(); actor1: f = acquireExclusiveAsync(); queued = 1; "
             + "r1 = tryAcquireShared() != null; actor2: r2 = queued; r3 = tryAcquireShared() != null; "
-            + "arbiter: p0.close(); r4 = f granted")
+            + "arbiter: p0.close(); r4 = f granted (waited for: its delivery is off the closing thread)")
     @Outcome(id = "0, 0, 0, 1", expect = Expect.ACCEPTABLE,
             desc = "The reader arrived after the writer queued (it had not yet seen the flag) and failed.")
     @Outcome(id = "0, 0, 1, 1", expect = Expect.ACCEPTABLE,
@@ -945,7 +946,14 @@ public final class RwSemaphoreTests {
         @Arbiter
         public void arbiter(IIII_Result r) {
             p0.close();
-            Permit w = f.getNow(null);
+            // The grant is delivered by the semaphore's async executor, off this thread: wait for
+            // it, for long enough that only a lost grant runs out (r4 = 0).
+            Permit w;
+            try {
+                w = f.get(10, TimeUnit.SECONDS);
+            } catch (Exception lostOrFailed) {
+                w = null;
+            }
             if (w != null && w.isExclusive()) {
                 r.r4 = 1;
                 w.close();
@@ -1022,6 +1030,99 @@ public final class RwSemaphoreTests {
         @Signal
         public void signal() {
             p0.close();
+        }
+    }
+
+    /**
+     * A writer that gives up must not strand the reader it held back: the withdrawal re-runs the
+     * queue's dispatch, which admits the reader queued behind it.
+     */
+    @JCStressTest(Mode.Termination)
+    @Description("ctor: p0 = tryAcquireShared(); f = acquireExclusiveAsync() (queued: readers wait); "
+            + "actor: acquireShared().close(); signal: f.cancel(false)")
+    @Outcome(id = "TERMINATED", expect = Expect.ACCEPTABLE,
+            desc = "Cancelling the queued writer let the reader behind it in (or the reader came after).")
+    @Outcome(id = "STALE", expect = Expect.FORBIDDEN,
+            desc = "The reader stayed parked behind a writer that was no longer queued: a stranded waiter.")
+    @State
+    public static class CancelledWriterDoesNotStrandTheReader {
+        final RwSemaphore sem = RwSemaphore.create();
+        final Permit p0 = sem.tryAcquireShared();
+        final CompletableFuture<Permit> writer = sem.acquireExclusiveAsync();
+
+        @Actor
+        public void reader() throws InterruptedException {
+            sem.acquireShared().close();
+        }
+
+        @Signal
+        public void signal() {
+            writer.cancel(false);
+        }
+    }
+
+    /**
+     * An async writer's future is completed when the last shared permit is closed — by the
+     * semaphore's async executor, not by the closing thread — and the actor waiting on it wakes.
+     */
+    @JCStressTest(Mode.Termination)
+    @Description("ctor: p0 = tryAcquireShared(); f = acquireExclusiveAsync(); actor: f.join().close(); "
+            + "signal: p0.close()")
+    @Outcome(id = "TERMINATED", expect = Expect.ACCEPTABLE,
+            desc = "The release granted the queued future and the executor completed it.")
+    @Outcome(id = "STALE", expect = Expect.FORBIDDEN,
+            desc = "The future never completed: a grant lost between the release and its delivery.")
+    @State
+    public static class AsyncWriterCompletedAfterLastClose {
+        final RwSemaphore sem = RwSemaphore.create();
+        final Permit p0 = sem.tryAcquireShared();
+        final CompletableFuture<Permit> writer = sem.acquireExclusiveAsync();
+
+        @Actor
+        public void waiter() {
+            writer.join().close();
+        }
+
+        @Signal
+        public void signal() {
+            p0.close();
+        }
+    }
+
+    /**
+     * kill() wakes every queued acquirer: a blocked reader (or one that arrives after the kill
+     * began) fails at once, and queued futures of both kinds complete exceptionally, while the
+     * exclusive permit is still held.
+     */
+    @JCStressTest(Mode.Termination)
+    @Description("ctor: w = tryAcquireExclusive(); fr = acquireSharedAsync(); fw = acquireExclusiveAsync(); "
+            + "actor: acquireShared() throws, then wait for fr and fw; signal: kill(0, s) (w still held)")
+    @Outcome(id = "TERMINATED", expect = Expect.ACCEPTABLE,
+            desc = "The kill failed the blocked reader and both queued futures.")
+    @Outcome(id = "STALE", expect = Expect.FORBIDDEN,
+            desc = "An acquirer queued before or during the kill stayed waiting.")
+    @State
+    public static class KillWakesEveryQueuedAcquirer {
+        final RwSemaphore sem = RwSemaphore.create();
+        final Permit w = sem.tryAcquireExclusive();
+        final CompletableFuture<Permit> reader = sem.acquireSharedAsync();
+        final CompletableFuture<Permit> writer = sem.acquireExclusiveAsync();
+
+        @Actor
+        public void acquirers() throws InterruptedException {
+            try {
+                sem.acquireShared().close();
+                throw new AssertionError("a killed semaphore granted a shared permit");
+            } catch (IllegalStateException expected) {
+                // woken by the kill, or arrived after it began
+            }
+            reader.handle((p, e) -> e).join();
+            writer.handle((p, e) -> e).join();
+        }
+
+        @Signal
+        public void signal() throws InterruptedException {
+            sem.kill(0L, TimeUnit.SECONDS);   // begins killing; w stays held
         }
     }
 

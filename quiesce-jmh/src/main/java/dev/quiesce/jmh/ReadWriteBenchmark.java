@@ -37,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <td>{@code acquireExclusiveUninterruptibly()} … {@code close()}</td></tr>
  * <tr><td>{@code rrwl}</td><td>{@code readLock().lock()} … {@code unlock()} (non-fair)</td>
  *     <td>{@code writeLock().lock()} … {@code unlock()}</td></tr>
+ * <tr><td>{@code rrwl-fair}</td><td>the same on {@code new ReentrantReadWriteLock(true)}</td>
+ *     <td>the same</td></tr>
  * <tr><td>{@code stamped}</td><td>{@code readLock()} … {@code unlockRead}</td>
  *     <td>{@code writeLock()} … {@code unlockWrite}</td></tr>
  * <tr><td>{@code async-rwlock}</td><td>{@code tryReadLock()}, else {@code acquireReadLock()} and
@@ -72,7 +74,7 @@ public class ReadWriteBenchmark {
     @State(Scope.Group)
     public static class Shared {
         /** Which implementation. */
-        @Param({"rwsem", "rrwl", "stamped", "async-rwlock"})
+        @Param({"rwsem", "rrwl", "rrwl-fair", "stamped", "async-rwlock"})
         public String impl;
 
         RwPeer peer;
@@ -82,7 +84,8 @@ public class ReadWriteBenchmark {
         public void setUp() {
             switch (impl) {
                 case "rwsem": peer = new Rwsem(); break;
-                case "rrwl": peer = new Rrwl(); break;
+                case "rrwl": peer = new Rrwl(false); break;
+                case "rrwl-fair": peer = new Rrwl(true); break;
                 case "stamped": peer = new Stamped(); break;
                 case "async-rwlock": peer = new AsyncRw(); break;
                 default: throw new IllegalArgumentException("unknown impl '" + impl + "'");
@@ -190,8 +193,8 @@ public class ReadWriteBenchmark {
         final Lock r;
         final Lock w;
 
-        Rrwl() {
-            ReentrantReadWriteLock l = new ReentrantReadWriteLock();
+        Rrwl(boolean fair) {
+            ReentrantReadWriteLock l = new ReentrantReadWriteLock(fair);
             r = l.readLock();
             w = l.writeLock();
         }

@@ -67,7 +67,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p><b>Exclusive side.</b> Uncontended only: run the {@code …Exclusive}/{@code …Write} methods and
  * {@code rwsemExclusiveToken} at {@code -t 1} (with more threads they contend, and measure hand-off,
- * not the fast path). With {@code -prof gc} all of them show ≈ 0 B/op on HotSpot 17: the exclusive
+ * not the fast path). {@link Excl}'s {@code @Param exclusiveInflated} runs them on a semaphore that
+ * never inflated and on one inflated before the trial. With {@code -prof gc} all of them show ≈ 0 B/op on HotSpot 17: the exclusive
  * permit's {@code close()} makes no compare-and-set on the permit itself (the semaphore's CAS on the
  * grant's stamp decides), so escape analysis removes the {@code Permit} of a one-method section. The
  * shared {@code Permit}'s close does CAS the permit, which keeps it allocated (24 B/op).
@@ -150,10 +151,31 @@ public class RwSemaphoreBenchmark {
         }
     }
 
-    /** The semaphore of the exclusive-side methods. */
+    /**
+     * The semaphore of the exclusive-side methods: never inflated ({@code exclusiveInflated =
+     * false}, the case the exclusive fast path is for), or inflated by reader contention before
+     * the trial ({@code true}: the exclusive acquire then sums the reader cells).
+     */
     @State(Scope.Benchmark)
     public static class Excl {
-        final RwSemaphore sem = RwSemaphore.create("jmh-exclusive");
+        /** Whether the semaphore is inflated before the trial. */
+        @Param({"false", "true"})
+        public boolean exclusiveInflated;
+
+        RwSemaphore sem;
+
+        /**
+         * Creates the semaphore and, if asked, inflates it by reader contention.
+         *
+         * @throws InterruptedException never in practice
+         */
+        @Setup(Level.Trial)
+        public void setUp() throws InterruptedException {
+            sem = RwSemaphore.create("jmh-exclusive");
+            if (exclusiveInflated) {
+                inflateByContention(sem);
+            }
+        }
     }
 
     /** Shared state of the 95/5 groups: one of each primitive and the field they guard. */

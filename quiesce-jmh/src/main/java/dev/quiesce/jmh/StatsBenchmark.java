@@ -2,7 +2,6 @@ package dev.quiesce.jmh;
 
 import dev.quiesce.RwSemaphore;
 import dev.quiesce.Srcu;
-import java.lang.reflect.Method;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,18 +55,16 @@ public class StatsBenchmark {
     private RwSemaphore inflated;
 
     /**
-     * Creates the primitives; inflates one semaphore as reader contention would.
+     * Creates the primitives; inflates one semaphore by reader contention, through the public API.
      *
-     * @throws ReflectiveOperationException if the test hook is missing
+     * @throws InterruptedException never in practice
      */
     @Setup(Level.Trial)
-    public void setUp() throws ReflectiveOperationException {
+    public void setUp() throws InterruptedException {
         srcu = Srcu.create("stats");
         semaphore = RwSemaphore.create("stats");
         inflated = RwSemaphore.create("stats-inflated");
-        Method inflate = RwSemaphore.class.getDeclaredMethod("inflateNow");
-        inflate.setAccessible(true);                       // class path: the package-private test hook
-        inflate.invoke(inflated);
+        RwSemaphoreBenchmark.inflateByContention(inflated);
     }
 
     /**

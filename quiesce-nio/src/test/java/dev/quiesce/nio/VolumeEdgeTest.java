@@ -665,11 +665,14 @@ class VolumeEdgeTest {
         Recorder handler = new Recorder();
         ch.write(bytes(4, (byte) 1), 0, null, handler);
         v.thaw();
-        assertEquals(1, rejected.get(), "the retry was handed to the executor");
+        // The thaw grants the waiting write's admission; the grant is delivered off the thawing
+        // thread (RwSemaphore's async executor), which then hands the retry to the executor.
+        awaitTrue("the retry was handed to the executor", () -> rejected.get() == 1);
         held.awaitHeld(1);                          // issued after all, from the volume's own thread
         held.releaseAllAndJoin();
         assertTrue(handler.called.await(DEADLINE_S, TimeUnit.SECONDS), "the deferred write's handler was never called");
         assertEquals(1, handler.calls.get());
+        assertEquals(1, rejected.get(), "the retry was handed to the executor more than once");
         assertArrayEquals(filled(4, (byte) 1), Files.readAllBytes(dir.resolve("r.dat")));
         assertEquals(1, reports.size(), () -> "reports: " + reports);
         assertEquals(Report.Kind.CALLBACK_FAILED, reports.get(0).kind());
