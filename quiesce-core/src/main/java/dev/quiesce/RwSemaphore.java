@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -356,7 +357,7 @@ public final class RwSemaphore {
     private static final long POLL_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long POLL_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Settings DEFAULT_SETTINGS = new Settings(TimeUnit.SECONDS.toNanos(10),
-            System::nanoTime, Reports::log, new CompletableFuture<Void>().defaultExecutor());
+            System::nanoTime, Reports::log, ForkJoinPool.commonPool());
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -1945,15 +1946,16 @@ public final class RwSemaphore {
         /**
          * Sets where the futures of async acquires ({@link RwSemaphore#acquireSharedAsync()},
          * {@link RwSemaphore#acquireExclusiveAsync()}) are completed when a release or a
-         * {@code kill()} grants or fails them; by default where {@link CompletableFuture} runs its
-         * own async work (the common pool, or a thread per task on a machine with one or two
-         * processors). Never the releasing thread: a release never runs a caller's dependent
-         * actions. The executor must run every task it accepts (a task it drops strands the
-         * permit granted to that future); if it refuses a task or fails, the releasing thread
-         * completes the future rather than lose the permit. A blocking acquire on a worker of a
-         * {@link java.util.concurrent.ForkJoinPool} waits through
-         * {@link java.util.concurrent.ForkJoinPool#managedBlock}, so that a pool whose workers
-         * wait for a grant that the same pool is to deliver can start another worker.
+         * {@code kill()} grants or fails them; by default the
+         * {@linkplain ForkJoinPool#commonPool() common pool}, as for {@link Srcu}'s callbacks.
+         * Never the releasing thread: a release never runs a caller's dependent actions. Dependent
+         * actions that block hold a pool thread meanwhile: on a machine with one or two processors
+         * the common pool has a single worker, so give such work an executor of its own. The
+         * executor must run every task it accepts (a task it drops strands the permit granted to
+         * that future); if it refuses a task or fails, the releasing thread completes the future
+         * rather than lose the permit. A blocking acquire on a worker of a {@link ForkJoinPool}
+         * waits through {@link ForkJoinPool#managedBlock}, so that a pool whose workers wait for a
+         * grant that the same pool is to deliver can start another worker.
          *
          * @param executor the executor
          * @return this builder

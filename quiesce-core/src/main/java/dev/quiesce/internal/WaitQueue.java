@@ -526,7 +526,7 @@ public final class WaitQueue<R> {
      * Parks once, for at most {@code nanos} (Long.MAX_VALUE: until unparked). On a fork-join pool
      * worker it parks through ForkJoinPool.managedBlock, so that the pool may start a spare worker
      * meanwhile: a future this waiter needs may be delivered by a task queued on that very pool
-     * (the default async executor is the common pool on machines with more than two processors),
+     * (RwSemaphore's default async executor is the common pool),
      * and a pool whose every worker is parked here would never run it.
      */
     private void park(Node<R> node, long nanos) {
