@@ -108,10 +108,7 @@ public class RwSemaphoreBenchmark {
          */
         @Setup(Level.Trial)
         public void setUp() throws InterruptedException {
-            sem = RwSemaphore.create("jmh-shared");
-            if (inflated) {
-                inflateByContention(sem);
-            }
+            sem = semaphore("jmh-shared", inflated);
         }
 
         /** Prints whether the semaphore ended the trial inflated (it may inflate on its own). */
@@ -171,10 +168,7 @@ public class RwSemaphoreBenchmark {
          */
         @Setup(Level.Trial)
         public void setUp() throws InterruptedException {
-            sem = RwSemaphore.create("jmh-exclusive");
-            if (exclusiveInflated) {
-                inflateByContention(sem);
-            }
+            sem = semaphore("jmh-exclusive", exclusiveInflated);
         }
     }
 
@@ -417,6 +411,15 @@ public class RwSemaphoreBenchmark {
      * Inflates {@code sem} the only public way: two threads take and release shared tokens until
      * their CASes on the state word collide. Fails the trial if that has not happened in 10 s.
      */
+    /** A new semaphore, inflated by reader contention first if {@code inflated}. */
+    static RwSemaphore semaphore(String name, boolean inflated) throws InterruptedException {
+        RwSemaphore sem = RwSemaphore.create(name);
+        if (inflated) {
+            inflateByContention(sem);
+        }
+        return sem;
+    }
+
     static void inflateByContention(RwSemaphore sem) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         Runnable hammer = () -> {

@@ -63,8 +63,7 @@ public class StatsBenchmark {
     public void setUp() throws InterruptedException {
         srcu = Srcu.create("stats");
         semaphore = RwSemaphore.create("stats");
-        inflated = RwSemaphore.create("stats-inflated");
-        RwSemaphoreBenchmark.inflateByContention(inflated);
+        inflated = RwSemaphoreBenchmark.semaphore("stats-inflated", true);
     }
 
     /**
