@@ -1,5 +1,6 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Pause;
 import dev.quiesce.internal.Reports;
 import dev.quiesce.internal.Tracker;
 import dev.quiesce.internal.WaitQueue;
@@ -106,8 +107,9 @@ import java.util.function.LongSupplier;
  * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
  * and an inflated semaphore's waiting writers look again by themselves at intervals growing
  * from 50 µs to 1 ms (async writers by a timer on
- * {@link CompletableFuture#delayedExecutor(long, TimeUnit) the common pool}); every other wait
- * is ended by the release that allows it. Permits taken before inflation release correctly after
+ * {@link CompletableFuture#delayedExecutor(long, TimeUnit) the common pool}), so a release that
+ * told no one delays its writer by one such interval at most — 1 ms, plus the time to be
+ * scheduled; every other wait is ended by the release that allows it. Permits taken before inflation release correctly after
  * it (a permit remembers where it was counted). An inflated semaphore <b>never deflates</b>:
  * slots and cells (a few hundred bytes) stay for its life.
  *
@@ -357,7 +359,7 @@ public final class RwSemaphore {
     private static final long POLL_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long POLL_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Settings DEFAULT_SETTINGS = new Settings(TimeUnit.SECONDS.toNanos(10),
-            System::nanoTime, Reports::log, ForkJoinPool.commonPool());
+            System::nanoTime, Reports::log, ForkJoinPool.commonPool(), Pause.REAL);
 
     private volatile long state;
     /** Null for a generated name; see name(). */
@@ -1378,13 +1380,13 @@ public final class RwSemaphore {
     /**
      * Re-runs dispatch() for a queued async writer after {@code nanos}, then at doubling
      * intervals (up to POLL_MAX_NANOS) until it is granted, failed or cancelled. The check runs
-     * in the common pool, as a CompletableFuture's own async work would.
+     * in the common pool (Pause.REAL's timer), as a CompletableFuture's own async work would.
      */
     private void pollLater(WaitQueue.Node<Permit> node, long nanos) {
         // Weakly: once nothing else can reach this semaphore, no permit of it can be released
         // any more (a Permit holds its semaphore), so there is nothing left to look for.
         WeakReference<RwSemaphore> self = new WeakReference<>(this);
-        CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(() -> {
+        settings().pause.runAfter(nanos, () -> {
             RwSemaphore s = self.get();
             if (s != null && node.isWaiting()) {
                 s.aux.queue.signal();
@@ -1798,12 +1800,16 @@ public final class RwSemaphore {
         final LongSupplier clock;
         final Consumer<? super Report> handler;
         final Executor asyncExecutor;
+        /** How waiters park and timers wait: Pause.REAL but in tests of the re-check's bound. */
+        final Pause pause;
 
-        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler, Executor asyncExecutor) {
+        Settings(long stallNanos, LongSupplier clock, Consumer<? super Report> handler, Executor asyncExecutor,
+                Pause pause) {
             this.stallNanos = stallNanos;
             this.clock = clock;
             this.handler = handler;
             this.asyncExecutor = asyncExecutor;
+            this.pause = pause;
         }
     }
 
@@ -1822,7 +1828,7 @@ public final class RwSemaphore {
 
         Aux(RwSemaphore sem) {
             this.sem = sem;
-            this.queue = new WaitQueue<>(LANES, this);
+            this.queue = new WaitQueue<>(LANES, this, sem.settings().pause);
         }
 
         @Override
@@ -1863,6 +1869,7 @@ public final class RwSemaphore {
         private Consumer<? super Report> reportHandler;
         private Executor asyncExecutor;
         private LockClass lockClass;
+        private Pause pause;
 
         Builder() {
         }
@@ -1967,17 +1974,27 @@ public final class RwSemaphore {
         }
 
         /**
+         * Test seam (package-private): how the semaphore's waiters park and its timers wait, so
+         * that a test sees every interval of the bounded re-check and decides when it ends.
+         */
+        Builder pause(Pause p) {
+            this.pause = Objects.requireNonNull(p, "pause");
+            return this;
+        }
+
+        /**
          * Builds the semaphore.
          *
          * @return a new semaphore
          */
         public RwSemaphore build() {
             boolean defaults = clock == null && reportHandler == null && asyncExecutor == null
-                    && stallNanos == DEFAULT_SETTINGS.stallNanos;
+                    && pause == null && stallNanos == DEFAULT_SETTINGS.stallNanos;
             Settings s = defaults ? null : new Settings(stallNanos,
                     clock != null ? clock : DEFAULT_SETTINGS.clock,
                     reportHandler != null ? reportHandler : DEFAULT_SETTINGS.handler,
-                    asyncExecutor != null ? asyncExecutor : DEFAULT_SETTINGS.asyncExecutor);
+                    asyncExecutor != null ? asyncExecutor : DEFAULT_SETTINGS.asyncExecutor,
+                    pause != null ? pause : DEFAULT_SETTINGS.pause);
             return new RwSemaphore(name, s, lockClass);
         }
     }

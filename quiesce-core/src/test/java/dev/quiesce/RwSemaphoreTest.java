@@ -698,6 +698,85 @@ class RwSemaphoreTest {
         assertNotNull(s.tryAcquireExclusive(), "the permit was released");
     }
 
+    /** The bound the class documentation states for the re-check: 50 µs doubling to 1 ms. */
+    private static final long FIRST_LOOK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long LONGEST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /**
+     * The bound on a missed release, checked without timing anything: a blocked writer (or
+     * killer) of an inflated semaphore never parks longer than 1 ms at a time while readers
+     * hold it — its intervals start at 50 µs and double to that cap — and the first look after
+     * a release that told no one grants it, without parking again. A waiter whose intervals grow
+     * past the cap, or that parks without looking, fails here.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBlockedWriterLooksAgainAtLeastEveryMillisecondAndFindsAMissedRelease(boolean killer) throws Exception {
+        SteppedPause pause = new SteppedPause();
+        RwSemaphore s = RwSemaphore.builder().name("stepped").pause(pause).build();
+        s.inflate();
+        long t = s.tryAcquireSharedToken();
+        var waiter = Threads.start(killer ? "killer" : "writer", () -> {
+            if (killer) {
+                s.kill();
+                return null;
+            }
+            return s.acquireExclusive();
+        });
+        List<Long> asked = new ArrayList<>();
+        for (int look = 0; look < 12; look++) {
+            asked.add(pause.nextPark());   // parked, its look found the reader still there
+            assertFalse(waiter.future.isDone());
+            pause.endPark();
+        }
+        asked.add(pause.nextPark());
+        assertTrue(RwSemaphoreSeams.releaseSlotUnsignalled(s, t), "an inflated semaphore's first permit owns a slot");
+        pause.endPark();                   // the interval it was parked for runs out
+        Permit w = waiter.join();          // granted by its next look: a further park would never end
+        assertEquals(0, pause.parksPending(), "granted without parking again");
+        if (killer) {
+            assertTrue(s.isDead());
+        } else {
+            assertTrue(w.isExclusive());
+            w.close();
+        }
+        assertEquals(FIRST_LOOK_NANOS, asked.get(0), "first interval");
+        for (int i = 1; i < asked.size(); i++) {
+            assertEquals(Math.min(asked.get(i - 1) * 2, LONGEST_LOOK_NANOS), asked.get(i), "interval " + i + " of " + asked);
+        }
+        assertEquals(LONGEST_LOOK_NANOS, asked.get(asked.size() - 1), "the cap is reached: " + asked);
+    }
+
+    /** As above for an async writer, whose looks are timer tasks rather than parks. */
+    @Test
+    void anAsyncWriterIsLookedForAtLeastEveryMillisecondAndAMissedReleaseIsFound() throws Exception {
+        SteppedPause pause = new SteppedPause();
+        RwSemaphore s = RwSemaphore.builder().name("stepped").pause(pause).build();
+        s.inflate();
+        long t = s.tryAcquireSharedToken();
+        CompletableFuture<Permit> writer = s.acquireExclusiveAsync();
+        List<Long> asked = new ArrayList<>();
+        for (int look = 0; look < 12; look++) {
+            SteppedPause.Timer timer = pause.nextTimer();
+            asked.add(timer.nanos);
+            timer.task.run();              // looks: the reader is still there, so it reschedules
+            assertFalse(writer.isDone());
+        }
+        SteppedPause.Timer last = pause.nextTimer();
+        asked.add(last.nanos);
+        assertTrue(RwSemaphoreSeams.releaseSlotUnsignalled(s, t));
+        last.task.run();                   // the look after the release grants it
+        assertEquals(0, pause.timersPending(), "granted: no further look scheduled");
+        Permit w = writer.get(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
+        assertTrue(w.isExclusive());
+        w.close();
+        assertEquals(FIRST_LOOK_NANOS, asked.get(0), "first interval");
+        for (int i = 1; i < asked.size(); i++) {
+            assertEquals(Math.min(asked.get(i - 1) * 2, LONGEST_LOOK_NANOS), asked.get(i), "interval " + i + " of " + asked);
+        }
+        assertEquals(LONGEST_LOOK_NANOS, asked.get(asked.size() - 1), "the cap is reached: " + asked);
+    }
+
     @Test
     void aKillReturnsWhenTheLastReleaseMissesItsBit() throws Exception {
         RwSemaphore s = semaphore(true);

@@ -227,18 +227,34 @@ public final class WaitQueue<R> {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Node<R>>[] lanes;
     private final Policy<R> policy;
+    private final Pause pause;
     /** Nodes granted or failed under the lock, to be woken after it is released (guarded by lock). */
     private Node<R> fired;
 
     /**
-     * Creates a queue.
+     * Creates a queue whose waiters park for real.
      *
      * @param laneCount how many kinds of waiter (1 to 8)
      * @param policy the primitive's dispatch, release and executor
      * @throws IllegalArgumentException if {@code laneCount} is out of range
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})       // an array of a generic type
     public WaitQueue(int laneCount, Policy<R> policy) {
+        this(laneCount, policy, Pause.REAL);
+    }
+
+    /**
+     * Creates a queue whose waiters park through {@code pause} (a test's, to see and end each
+     * park; {@link Pause#REAL} otherwise). Spinning and timed waits' deadlines still read
+     * {@link System#nanoTime()}.
+     *
+     * @param laneCount how many kinds of waiter (1 to 8)
+     * @param policy the primitive's dispatch, release and executor
+     * @param pause how a waiter parks
+     * @throws IllegalArgumentException if {@code laneCount} is out of range
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})       // an array of a generic type
+    public WaitQueue(int laneCount, Policy<R> policy, Pause pause) {
+        this.pause = Objects.requireNonNull(pause, "pause");
         if (laneCount < 1 || laneCount > 8) {
             throw new IllegalArgumentException("a wait queue has 1 to 8 lanes, not " + laneCount);
         }
@@ -555,11 +571,7 @@ public final class WaitQueue<R> {
     }
 
     private void parkHere(long nanos) {
-        if (nanos == Long.MAX_VALUE) {
-            LockSupport.park(this);
-        } else {
-            LockSupport.parkNanos(this, nanos);
-        }
+        pause.park(this, nanos);
     }
 
     /**
