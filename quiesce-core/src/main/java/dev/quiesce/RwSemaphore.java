@@ -355,7 +355,8 @@ public final class RwSemaphore {
      * A spinning writer reads the word at least every 2^WRITER_BACKOFF pauses, a reader every
      * 2^READER_BACKOFF: the writer looks more often (it is the fence), the reader often enough to
      * keep its share of a fenced group (ReadWriteBenchmark's fence: with 2 and 8 the reader had
-     * 28-38 % of the operations, with 3 and 6 it had 38-56 % at the same total; docs/measurements.md).
+     * 28-38 % of the operations, with 3 and 6 it had 35-56 % at about the same total;
+     * docs/measurements.md).
      */
     private static final int WRITER_BACKOFF = 3;
     private static final int READER_BACKOFF = 6;
