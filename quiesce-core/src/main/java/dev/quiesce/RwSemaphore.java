@@ -103,15 +103,16 @@ import java.util.function.LongSupplier;
  * reader sees another thread update its cell, the semaphore maps its readers to slots and cells
  * anew (at most once a millisecond), as {@code LongAdder} moves a thread whose update failed.
  * Claiming a slot is one atomic instruction and releasing it a plain store, so an inflated read
- * section costs one atomic instruction instead of two. The price is paid by writers: a release does not fence, so a writer (or
- * {@code kill()}) that starts waiting at the very moment the last reader leaves may not be told,
- * and an inflated semaphore's waiting writers look again by themselves at intervals growing
- * from 50 µs to 1 ms (async writers by a timer on
- * {@link CompletableFuture#delayedExecutor(long, TimeUnit) the common pool}), so a release that
- * told no one delays its writer by one such interval at most — 1 ms, plus the time to be
- * scheduled; every other wait is ended by the release that allows it. Permits taken before inflation release correctly after
- * it (a permit remembers where it was counted). An inflated semaphore <b>never deflates</b>:
- * slots and cells (a few hundred bytes) stay for its life.
+ * section costs one atomic instruction instead of two. The price is paid by writers: a release
+ * does not fence, so a writer (or {@code kill()}) that starts waiting at the very moment the last
+ * reader leaves may not be told. An inflated semaphore's waiting writers and killers therefore
+ * look again by themselves, at intervals growing from 50 µs to 1 ms (for an async writer, a
+ * task that a timer submits to the {@linkplain ForkJoinPool#commonPool() common pool} looks).
+ * A release that told no one thus delays a blocked writer or killer by one such interval at
+ * most, 1 ms; an async writer also waits for the pool to run the look and then the delivery.
+ * Every other wait is ended by the release that allows it. Permits taken before inflation
+ * release correctly after it (a permit remembers where it was counted). An inflated semaphore
+ * <b>never deflates</b>: slots and cells (a few hundred bytes) stay for its life.
  *
  * <h2>Allocation-free sections</h2>
  * Each {@code Permit} is an object. For a section acquired and released in one method where that
@@ -1384,8 +1385,9 @@ public final class RwSemaphore {
 
     /**
      * Re-runs dispatch() for a queued async writer after {@code nanos}, then at doubling
-     * intervals (up to POLL_MAX_NANOS) until it is granted, failed or cancelled. The check runs
-     * in the common pool (Pause.REAL's timer), as a CompletableFuture's own async work would.
+     * intervals (up to POLL_MAX_NANOS) until it is granted, failed or cancelled. Pause.REAL's
+     * timer submits the check to the common pool (not CompletableFuture's async pool, which on
+     * a machine with one or two processors starts a thread per task).
      */
     private void pollLater(WaitQueue.Node<Permit> node, long nanos) {
         // Weakly: once nothing else can reach this semaphore, no permit of it can be released

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -35,6 +36,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 class RwSemaphoreTest {
+
+    /** The bound the class documentation states for a waiter's re-check: 50 µs doubling to 1 ms. */
+    private static final long FIRST_LOOK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long LONGEST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static RwSemaphore semaphore(boolean inflated) {
         RwSemaphore s = RwSemaphore.create("test");
@@ -698,20 +703,18 @@ class RwSemaphoreTest {
         assertNotNull(s.tryAcquireExclusive(), "the permit was released");
     }
 
-    /** The bound the class documentation states for the re-check: 50 µs doubling to 1 ms. */
-    private static final long FIRST_LOOK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-    private static final long LONGEST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
     /**
      * The bound on a missed release, checked without timing anything: a blocked writer (or
      * killer) of an inflated semaphore never parks longer than 1 ms at a time while readers
      * hold it — its intervals start at 50 µs and double to that cap — and the first look after
-     * a release that told no one grants it, without parking again. A waiter whose intervals grow
-     * past the cap, or that parks without looking, fails here.
+     * a release that told no one grants it, without parking again. The release comes after
+     * the first, the fourth or the thirteenth park (when the intervals have reached the cap), so
+     * a waiter that skips its early looks fails too.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void aBlockedWriterLooksAgainAtLeastEveryMillisecondAndFindsAMissedRelease(boolean killer) throws Exception {
+    @CsvSource({"false, 0", "false, 3", "false, 12", "true, 0", "true, 12"})
+    void aBlockedWriterLooksAgainAtLeastEveryMillisecondAndFindsAMissedRelease(boolean killer, int parksBefore)
+            throws Exception {
         SteppedPause pause = new SteppedPause();
         RwSemaphore s = RwSemaphore.builder().name("stepped").pause(pause).build();
         s.inflate();
@@ -724,7 +727,7 @@ class RwSemaphoreTest {
             return s.acquireExclusive();
         });
         List<Long> asked = new ArrayList<>();
-        for (int look = 0; look < 12; look++) {
+        for (int look = 0; look < parksBefore; look++) {
             asked.add(pause.nextPark());   // parked, its look found the reader still there
             assertFalse(waiter.future.isDone());
             pause.endPark();
@@ -740,23 +743,20 @@ class RwSemaphoreTest {
             assertTrue(w.isExclusive());
             w.close();
         }
-        assertEquals(FIRST_LOOK_NANOS, asked.get(0), "first interval");
-        for (int i = 1; i < asked.size(); i++) {
-            assertEquals(Math.min(asked.get(i - 1) * 2, LONGEST_LOOK_NANOS), asked.get(i), "interval " + i + " of " + asked);
-        }
-        assertEquals(LONGEST_LOOK_NANOS, asked.get(asked.size() - 1), "the cap is reached: " + asked);
+        assertLooksDoubleToTheCap(asked);
     }
 
     /** As above for an async writer, whose looks are timer tasks rather than parks. */
-    @Test
-    void anAsyncWriterIsLookedForAtLeastEveryMillisecondAndAMissedReleaseIsFound() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 12})
+    void anAsyncWriterIsLookedForAtLeastEveryMillisecondAndAMissedReleaseIsFound(int looksBefore) throws Exception {
         SteppedPause pause = new SteppedPause();
         RwSemaphore s = RwSemaphore.builder().name("stepped").pause(pause).build();
         s.inflate();
         long t = s.tryAcquireSharedToken();
         CompletableFuture<Permit> writer = s.acquireExclusiveAsync();
         List<Long> asked = new ArrayList<>();
-        for (int look = 0; look < 12; look++) {
+        for (int look = 0; look < looksBefore; look++) {
             SteppedPause.Timer timer = pause.nextTimer();
             asked.add(timer.nanos);
             timer.task.run();              // looks: the reader is still there, so it reschedules
@@ -770,12 +770,24 @@ class RwSemaphoreTest {
         Permit w = writer.get(Threads.GUARD_SECONDS, TimeUnit.SECONDS);
         assertTrue(w.isExclusive());
         w.close();
-        assertEquals(FIRST_LOOK_NANOS, asked.get(0), "first interval");
-        for (int i = 1; i < asked.size(); i++) {
-            assertEquals(Math.min(asked.get(i - 1) * 2, LONGEST_LOOK_NANOS), asked.get(i), "interval " + i + " of " + asked);
-        }
-        assertEquals(LONGEST_LOOK_NANOS, asked.get(asked.size() - 1), "the cap is reached: " + asked);
+        assertLooksDoubleToTheCap(asked);
     }
+
+    /**
+     * The intervals a waiter asked for, in order: the first FIRST_LOOK_NANOS, each next one
+     * twice the last up to LONGEST_LOOK_NANOS (the bound the class documentation states).
+     */
+    private static void assertLooksDoubleToTheCap(List<Long> asked) {
+        assertEquals(FIRST_LOOK_NANOS, asked.get(0), "first interval of " + asked);
+        for (int i = 1; i < asked.size(); i++) {
+            long expected = Math.min(asked.get(i - 1) * 2, LONGEST_LOOK_NANOS);
+            assertEquals(expected, asked.get(i), "interval " + i + " of " + asked);
+        }
+        if (asked.size() > 5) {            // 50 µs doubled five times passes 1 ms
+            assertEquals(LONGEST_LOOK_NANOS, asked.get(asked.size() - 1), "the cap is reached: " + asked);
+        }
+    }
+
 
     @Test
     void aKillReturnsWhenTheLastReleaseMissesItsBit() throws Exception {

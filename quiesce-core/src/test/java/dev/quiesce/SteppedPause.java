@@ -14,6 +14,11 @@ import java.util.concurrent.TimeUnit;
  * every timer task is recorded and runs only when the test runs it. Nothing here reads a clock,
  * so the intervals a waiter asks for are checked exactly, and "found at the next look" is a
  * count of looks, not a time.
+ *
+ * <p>Unlike a real park, a stepped park ends only at {@link #endPark()}: neither an unpark (a
+ * grant's wake-up) nor an interrupt ends it, so a test that needs a waiter woken by a release
+ * does not belong here. Parks are counted in one queue, so one thread at a time may park
+ * through an instance: with two, {@code endPark()} would end either one's park.
  */
 final class SteppedPause implements Pause {
 

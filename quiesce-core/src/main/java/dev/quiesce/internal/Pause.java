@@ -1,6 +1,7 @@
 package dev.quiesce.internal;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -30,12 +31,20 @@ public interface Pause {
      */
     void runAfter(long nanos, Runnable task);
 
+    /** Real parking and a real timer: {@link Real}. */
+    Pause REAL = new Real();
+
     /**
-     * Real parking ({@link LockSupport}) and a real timer
-     * ({@link CompletableFuture#delayedExecutor(long, TimeUnit)}, whose tasks run in the common
-     * pool).
+     * Parks with {@link LockSupport}; runs a task after a delay on the
+     * {@linkplain ForkJoinPool#commonPool() common pool}, through
+     * {@link CompletableFuture#delayedExecutor(long, TimeUnit, java.util.concurrent.Executor)}'s
+     * timer thread (the two-argument form would use CompletableFuture's async pool, which on a
+     * machine with one or two processors starts a thread per task).
      */
-    Pause REAL = new Pause() {
+    final class Real implements Pause {
+        private Real() {
+        }
+
         @Override
         public void park(Object blocker, long nanos) {
             if (nanos == Long.MAX_VALUE) {
@@ -47,12 +56,12 @@ public interface Pause {
 
         @Override
         public void runAfter(long nanos, Runnable task) {
-            CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(task);
+            CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, ForkJoinPool.commonPool()).execute(task);
         }
 
         @Override
         public String toString() {
             return "Pause.REAL";
         }
-    };
+    }
 }

@@ -86,7 +86,8 @@ public final class WaitQueue<R> {
      * before it rethrows an Error. The executor must run every task it accepts: a task it drops
      * (shutdownNow(), a discarding policy) strands a permit. A waiter parked on a fork-join
      * worker parks through ForkJoinPool.managedBlock (see park()), so that a pool whose workers
-     * all wait for a grant it has yet to deliver can start another.
+     * all wait for a grant it has yet to deliver can start another. Parking goes through a Pause
+     * (Pause.REAL: LockSupport), so that a test can see each park's interval and end it.
      */
 
     /** Wait mode: ignores interrupts (the status is set again on return). */
@@ -227,6 +228,7 @@ public final class WaitQueue<R> {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Node<R>>[] lanes;
     private final Policy<R> policy;
+    /** How waiters park; null for Pause.REAL (static: kept out of this queue's object graph). */
     private final Pause pause;
     /** Nodes granted or failed under the lock, to be woken after it is released (guarded by lock). */
     private Node<R> fired;
@@ -254,7 +256,7 @@ public final class WaitQueue<R> {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})       // an array of a generic type
     public WaitQueue(int laneCount, Policy<R> policy, Pause pause) {
-        this.pause = Objects.requireNonNull(pause, "pause");
+        this.pause = Objects.requireNonNull(pause, "pause") == Pause.REAL ? null : pause;
         if (laneCount < 1 || laneCount > 8) {
             throw new IllegalArgumentException("a wait queue has 1 to 8 lanes, not " + laneCount);
         }
@@ -571,7 +573,8 @@ public final class WaitQueue<R> {
     }
 
     private void parkHere(long nanos) {
-        pause.park(this, nanos);
+        Pause p = pause;
+        (p == null ? Pause.REAL : p).park(this, nanos);
     }
 
     /**
