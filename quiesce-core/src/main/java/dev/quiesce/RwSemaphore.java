@@ -355,9 +355,10 @@ public final class RwSemaphore {
     /**
      * A spinning writer reads the word at least every 2^WRITER_BACKOFF pauses, a reader every
      * 2^READER_BACKOFF: the writer looks more often (it is the fence), the reader often enough to
-     * keep its share of a fenced group (ReadWriteBenchmark's fence: with 2 and 8 the reader had
-     * 28-38 % of the operations, with 3 and 6 it had 35-56 % at about the same total;
-     * docs/measurements.md).
+     * keep its share of a fenced group (ReadWriteBenchmark's fence, runs of 3 to 5 forks: with
+     * 2 and 8 the reader had 28-38 % of the operations, with 3 and 6 it had 35-56 % at about the
+     * same total; single forks of 3 and 6 range from 20 to 61 %, the group settling in one of
+     * two modes; docs/measurements.md).
      */
     private static final int WRITER_BACKOFF = 3;
     private static final int READER_BACKOFF = 6;
