@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * queue.lock();
  * try {
  *     ... change the primitive's state; add, grant or fail nodes ...
- *     queue.dispatchLocked();
+ *     ... run the primitive's dispatch (its Policy) ...
  * } finally {
  *     queue.unlockAndWake();
  * }
@@ -321,11 +321,6 @@ public final class WaitQueue<R> {
         } finally {
             unlockAndWake();
         }
-    }
-
-    /** Under the lock: runs the policy's dispatch. */
-    public void dispatchLocked() {
-        policy.dispatch();
     }
 
     // ------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ class WaitQueueTest {
             queue.lock();
             try {
                 free++;
-                queue.dispatchLocked();
+                dispatch();
             } finally {
                 queue.unlockAndWake();
             }
@@ -80,7 +80,7 @@ class WaitQueueTest {
             queue.lock();
             try {
                 queue.add(n);
-                queue.dispatchLocked();
+                dispatch();
             } finally {
                 queue.unlockAndWake();
             }
@@ -262,7 +262,7 @@ class WaitQueueTest {
         OutOfMemoryError e;
         try {
             u.free = 2;
-            u.queue.dispatchLocked();
+            u.dispatch();
         } finally {
             e = assertThrows(OutOfMemoryError.class, u.queue::unlockAndWake);
         }
