@@ -14,6 +14,17 @@ package dev.quiesce;
  * });
  * }</pre>
  *
+ * <p>A handle that has been detached no longer gives the resource: {@link #get()} it first when
+ * the hand-off is {@link #closeOnCompletion closeOnCompletion}, which detaches the handle before
+ * the operation runs:
+ *
+ * <pre>{@code
+ * try (Access<AsynchronousFileChannel> a = file.tryAccess()) {   // null if revoking: check it
+ *     AsynchronousFileChannel ch = a.get();                      // before the hand-off
+ *     a.closeOnCompletion((att, h) -> ch.write(buf, pos, att, h), null, handler);
+ * }
+ * }</pre>
+ *
  * @param <T> the type of the resource
  * @since 0.1.0
  */
@@ -53,7 +64,7 @@ public final class Access<T> implements Held {
      */
     public T get() {
         if (!permit.isOpen()) {
-            throw new IllegalStateException(notOpenMessage("get the resource of"));
+            throw new IllegalStateException(getNotOpenMessage());
         }
         return owner.resource();
     }
@@ -113,6 +124,12 @@ public final class Access<T> implements Held {
 
     private String closedTwiceMessage() {
         return "access to " + owner + " closed twice; the second close() changed nothing";
+    }
+
+    private String getNotOpenMessage() {
+        String m = notOpenMessage("get the resource of");
+        return permit.isClosed() ? m
+                : m + "; take the resource before detach() or closeOnCompletion(), or get() it from the new handle";
     }
 
     private String notOpenMessage(String op) {

@@ -83,7 +83,8 @@ public interface Held extends AutoCloseable {
      * {@code held.closeOnCompletion((a, h) -> channel.write(buf, pos, a, h), attachment, handler)}.
      *
      * <p>This handle is {@linkplain #detach() detached} first, so its own {@link #close()} becomes a
-     * no-op (a try-with-resources block around the call stays correct). {@code operation} is called
+     * no-op (a try-with-resources block around the call stays correct), and an {@link Access} no
+     * longer gives its resource: take it with {@link Access#get()} before the call. {@code operation} is called
      * on the calling thread with {@code attachment} and a handler that closes the held thing and
      * then forwards the result to {@code handler}. If {@code operation} throws, what is held is
      * released at once and the exception propagates; {@code handler} is not called for it. The

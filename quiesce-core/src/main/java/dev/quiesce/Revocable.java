@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  * // Each operation holds an access until it completes, wherever that is:
  * Access<AsynchronousSocketChannel> a = conn.tryAccess();
  * if (a == null) throw new ClosedChannelException();   // revoking or revoked
- * Access<AsynchronousSocketChannel> inFlight = a.detach();
- * inFlight.get().write(buf, null, handler(() -> inFlight.close()));
+ * AsynchronousSocketChannel ch = a.get();               // before the hand-off, which detaches a
+ * a.closeOnCompletion((att, h) -> ch.write(buf, att, h), null, handler);   // closed before handler runs
  *
  * // Shutdown: no new access; wait for those in flight; then close the channel, once.
  * conn.revoke();

@@ -203,10 +203,13 @@ class RevocableTest {
                 assertThrows(IllegalStateException.class, a::attach).getMessage());
 
         Access<String> moved = b.detach();
-        for (var op : List.<org.junit.jupiter.api.function.Executable>of(b::detach, b::attach, b::get)) {
+        for (var op : List.<org.junit.jupiter.api.function.Executable>of(b::detach, b::attach)) {
             m = assertThrows(IllegalStateException.class, op).getMessage();
             assertTrue(m.endsWith("an access to Revocable[socket, String, live] that is detached (its new handle owns it)"), m);
         }
+        assertEquals("cannot get the resource of an access to Revocable[socket, String, live] that is detached"
+                + " (its new handle owns it); take the resource before detach() or closeOnCompletion(), or get() it"
+                + " from the new handle", assertThrows(IllegalStateException.class, b::get).getMessage());
         b.close();                                          // detached: a no-op, not an error
         assertTrue(moved.isOpen());
         assertFalse(r.revoke(0, TimeUnit.SECONDS), "a refused misuse released the moved access");
