@@ -176,6 +176,7 @@ class FiguresTest {
      * stack, parked in kill().
      */
     @Test
+    @SuppressWarnings("try")     // the holder's permit is held for the block's sake, never read in it
     void theDumpOfAHungKillShowsTheKillerAndTheHolders() throws Exception {
         RwSemaphore sem = RwSemaphore.create("hung");
         CountDownLatch holding = new CountDownLatch(1);

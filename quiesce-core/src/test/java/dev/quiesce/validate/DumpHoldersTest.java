@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class DumpHoldersTest {
 
     @Test
+    @SuppressWarnings("try")     // the holder's permit is held for the block's sake, never read in it
     void aHungKillNamesItsHolderAndWhereItAcquired() throws Exception {
         RwSemaphore sem = RwSemaphore.create("hung-validated");
         CountDownLatch holding = new CountDownLatch(1);

@@ -105,9 +105,7 @@ public final class Rotation {
         }
         RunResult rr = results.iterator().next();
         Map<String, Double> secondary = new LinkedHashMap<>();
-        for (var e : rr.getSecondaryResults().entrySet()) {
-            secondary.put(e.getKey(), e.getValue().getScore());
-        }
+        rr.getSecondaryResults().forEach((name, result) -> secondary.put(name, result.getScore()));
         return new Score(rr.getPrimaryResult().getScore(), secondary);
     }
 

@@ -26,6 +26,7 @@ class VolumeMetricsTest {
     Path dir;
 
     @Test
+    @SuppressWarnings("try")     // the channel is held open for the block's sake: the gauge counts it
     void theMetersReadTheVolumesFigures() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Volume volume = Volume.builder(dir).name("journal").open()) {
