@@ -15,8 +15,13 @@ Usage:
   perfasm-decode.py insns    PERFASM.txt SAMPLES.perf SKIP_SECONDS [REGIONS] [MIN_PERCENT]
 
 PERFASM.txt is the benchmark's output with perfasm; SAMPLES.perf the file savePerf=true leaves
-in the working directory. `methods` is approximate: perfasm prints the code a few instructions a
-line, and a line's samples go to the method annotated at its start.
+in the working directory (run each benchmark in a directory of its own, so there is one).
+Both views are approximate:
+- `methods`: perfasm prints the code a few instructions a line, and a line's samples go to the
+  innermost method of the last annotation before it; HotSpot records an annotation at a pc of the
+  code it describes, not always at its first instruction.
+- `insns`: a region is printed from a 4-byte boundary, not an instruction's, so its first
+  instruction or two may decode wrongly before objdump falls into step.
 
 SKIP_SECONDS: the warm-up to leave out, as perfasm prints it ("skipped N seconds").
 A sample's address is where the interrupted thread was to resume: the cost of a slow
@@ -32,7 +37,7 @@ import tempfile
 
 CODE = re.compile(r'^\s*(?:\d+\.\d+%)?\s*(0x[0-9a-f]+): ([0-9a-f| ]+?)\s*$')
 COMMENT_AT = re.compile(r'^\s*(?:\d+\.\d+%)?\s*0x[0-9a-f]+: ;')
-FRAME = re.compile(r'^\s*(?:\d+\.\d+%)?\s*; - (\S+)@\d+')
+FRAME = re.compile(r'^\s*(?:\d+\.\d+%)?\s*; - (?:\(reexecute\) )?(\S+)@\d+')
 SAMPLE = re.compile(r'^\s*([\d.]+): cpu-clock:\s+([0-9a-f]+)\s+(.*)$')
 
 
@@ -40,13 +45,13 @@ def regions(text):
     """Each hot region as a list of (address, bytes, innermost inlined method)."""
     out, cur, method, first_frame = [], None, None, None
     for line in text:
-        if '[Hottest Region' in line:
+        if line.startswith('....[Hottest Regions]'):
+            break                       # the summary after the last region
+        if '[Hottest Region ' in line:
             cur = []
             out.append(cur)
             method = first_frame = None
             continue
-        if line.startswith('....[Hottest Regions]'):
-            break
         if cur is None:
             continue
         if COMMENT_AT.match(line):
@@ -96,7 +101,7 @@ def disassemble(region):
                                  capture_output=True, text=True, check=True).stdout
     for line in listing.splitlines():
         m = re.match(r'^\s*([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(.*)$', line)
-        if m:
+        if m and m.group(2):            # not the continuation of a long instruction's bytes
             yield int(m.group(1), 16), m.group(2)
 
 
@@ -105,8 +110,13 @@ def main(argv):
         sys.exit(__doc__)
     text = open(argv[2]).read().splitlines()
     count, symbol = samples(open(argv[3]).read().splitlines(), float(argv[4]))
-    total = sum(count.values()) or 1
+    total = sum(count.values())
+    if total == 0:
+        sys.exit('no cpu-clock samples after %s s in %s: is it the savePerf file of a run with '
+                 'events=cpu-clock?' % (argv[4], argv[3]))
     hot = regions(text)
+    if not hot:
+        sys.exit('no hot regions with machine code in ' + argv[2])
     if argv[1] == 'methods':
         spans = sorted((a, a + len(c), m or '?') for r in hot for a, c, m in r)
         starts = [s[0] for s in spans]

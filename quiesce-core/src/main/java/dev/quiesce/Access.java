@@ -19,7 +19,7 @@ package dev.quiesce;
  * the operation runs:
  *
  * <pre>{@code
- * try (Access<AsynchronousFileChannel> a = file.tryAccess()) {   // null if revoking: check it
+ * try (Access<AsynchronousFileChannel> a = file.tryAccess()) {   // null once revoking: check it
  *     AsynchronousFileChannel ch = a.get();                      // before the hand-off
  *     a.closeOnCompletion((att, h) -> ch.write(buf, pos, att, h), null, handler);
  * }
