@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * java -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Rotation 4 \
  *     'adder=ReadPairModelBenchmark.longAdderIncDec -t 1 -wi 2 -i 3' \
- *     'lean=ReadPairModelBenchmark.ownedLean -t 1 -wi 2 -i 3'
+ *     'oneLookup=ReadPairModelBenchmark.ownedDomainOneLookup -t 1 -wi 2 -i 3'
  * </pre>
  *
  * <table class="striped">
@@ -39,8 +39,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <td>{@code getAndAdd} on the same cell (the design the library has)</td></tr>
  * <tr><td>{@code ownedFenced}</td><td>owner check, plain load, volatile store (one fence)</td>
  *     <td>plain load, release store</td></tr>
- * <tr><td>{@code ownedFenceFree}</td><td>owner check, plain load, opaque store, a compiler-only
- *     fence (correct only with an updater that fences every CPU: not a design for the JVM)</td>
+ * <tr><td>{@code ownedFenceFree}</td><td>owner check, plain load, opaque store, an acquire fence
+ *     (no instruction on x86). Not a design for the JVM: it needs an updater that fences every
+ *     CPU, and even then the order of the begin's store before the section's loads would rest
+ *     on what HotSpot happens to emit, which the Java memory model does not promise</td>
  *     <td>plain load, release store</td></tr>
  * <tr><td>{@code ownedDomain}</td><td>as {@code ownedFenced}, with what a domain's begin does:
  *     the state word (closed bit, index), two indices per cell, the state read again after the
@@ -51,13 +53,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * <tr><td>{@code ownedDomainOneLookup}</td><td colspan="2">{@code ownedDomain} with the owner
  *     looked up once per section (as if the token carried the slot)</td></tr>
  * <tr><td>{@code ownedLean}</td><td colspan="2">one lookup, and the end reads the drain index once,
- *     after its store</td></tr>
+ *     after its store. Not a valid design: it drops the end's closed check before the count,
+ *     which {@code Srcu} needs (a stale token after {@code close()} must count nothing)</td></tr>
  * </table>
  *
  * <p>Every model reads a volatile field inside the section (the protected data). Each thread owns
  * the slot its id hashes to, claimed in the trial's setup (a trial whose threads hash to one slot
- * is refused: run it again). The owned models skip what a real read side must also carry: the
- * fallback for threads without a slot (a predicted branch), the choice of who gets slots, and the
+ * fails with that message; thread ids are assigned in order, so the same run collides again:
+ * change the thread count). The owned models skip what a real read side must also carry: the
+ * fallback for threads without a slot (inlined beside the owned path it cost the real branch a
+ * fifth or more: see {@code docs/measurements.md}), the choice of who gets slots, and the
  * owner check at an end whose token names the slot.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -105,14 +110,15 @@ public class ReadPairModelBenchmark {
         public void claim() {
             int s = slot();
             if (!OWNERS_HANDLE.compareAndSet(OWNERS, s, null, Thread.currentThread())) {
-                throw new IllegalStateException("two benchmark threads hash to slot " + s + ": run it again");
+                throw new IllegalStateException("two benchmark threads hash to slot " + s
+                        + " (thread ids are assigned in order, so this repeats): change the thread count");
             }
         }
 
         /** Gives the slot back. */
         @TearDown(Level.Trial)
         public void release() {
-            OWNERS[slot()] = null;
+            OWNERS_HANDLE.compareAndSet(OWNERS, slot(), Thread.currentThread(), null);
         }
     }
 
