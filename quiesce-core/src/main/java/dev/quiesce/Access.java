@@ -127,14 +127,18 @@ public final class Access<T> implements Held {
     }
 
     private String getNotOpenMessage() {
-        String m = notOpenMessage("get the resource of");
-        return permit.isClosed() ? m
-                : m + "; take the resource before detach() or closeOnCompletion(), or get() it from the new handle";
+        return notOpenMessage("get the resource of",
+                "; take the resource before detach() or closeOnCompletion(), or get() it from the new handle");
     }
 
     private String notOpenMessage(String op) {
+        return notOpenMessage(op, "");
+    }
+
+    /** The permit's state is read once, so the message and its advice for a detached handle agree. */
+    private String notOpenMessage(String op, String ifDetached) {
         return "cannot " + op + " an access to " + owner + " that is "
-                + (permit.isClosed() ? "closed" : "detached (its new handle owns it)");
+                + (permit.isClosed() ? "closed" : "detached (its new handle owns it)" + ifDetached);
     }
 
     @Override

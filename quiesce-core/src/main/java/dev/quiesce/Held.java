@@ -84,10 +84,11 @@ public interface Held extends AutoCloseable {
      *
      * <p>This handle is {@linkplain #detach() detached} first, so its own {@link #close()} becomes a
      * no-op (a try-with-resources block around the call stays correct), and an {@link Access} no
-     * longer gives its resource: take it with {@link Access#get()} before the call. {@code operation} is called
-     * on the calling thread with {@code attachment} and a handler that closes the held thing and
-     * then forwards the result to {@code handler}. If {@code operation} throws, what is held is
-     * released at once and the exception propagates; {@code handler} is not called for it. The
+     * longer gives its resource: take it with {@link Access#get()} before the call.
+     * {@code operation} is called on the calling thread with {@code attachment} and a handler that
+     * closes the held thing and then forwards the result to {@code handler}. If {@code operation}
+     * throws, what is held is released at once and the exception propagates; {@code handler} is not
+     * called for it. The
      * release happens exactly once, even if the channel both throws and completes. Everything
      * {@code handler} does happens-after the release. If the release itself throws (a validator
      * report handler that throws), {@code handler} is still called, and the exception propagates to

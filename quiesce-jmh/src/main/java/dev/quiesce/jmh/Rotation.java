@@ -111,7 +111,7 @@ public final class Rotation {
 
     private static String line(int round, String name, Score s, Score base) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "round %d  %-12s %10.3f", round, name, s.primary()));
-        b.append(String.format(Locale.ROOT, "  (%.2f of %s)", s.primary() / base.primary(), "baseline"));
+        b.append(String.format(Locale.ROOT, "  (%.2f of baseline)", s.primary() / base.primary()));
         for (Map.Entry<String, Double> e : s.secondary().entrySet()) {
             b.append(String.format(Locale.ROOT, "  %s %.3f", e.getKey(), e.getValue()));
         }
