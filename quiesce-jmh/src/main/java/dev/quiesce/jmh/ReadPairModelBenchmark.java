@@ -55,6 +55,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * <tr><td>{@code ownedLean}</td><td colspan="2">one lookup, and the end reads the drain index once,
  *     after its store. Not a valid design: it drops the end's closed check before the count,
  *     which {@code Srcu} needs (a stale token after {@code close()} must count nothing)</td></tr>
+ * <tr><td>{@code ownedMinimal}</td><td>the leanest begin found with every check a domain
+ *     needs: one state word (closed bit, index, and the updater's wake-up requests, so
+ *     that an end tests closed and armed with one load and one mask), the owner looked up once
+ *     by hash, one fence, the state word read again, a token of a per-domain salt (a field, not
+ *     a constant), the slot and the index</td>
+ *     <td>the token's salt checked, the owner of the token's slot checked (no hash), the state
+ *     word read once, before the store (a wake-up request it misses is one a fence-free end can
+ *     miss anyway, which the updater's timed re-scan bounds), the domain's cell table loaded, a
+ *     release store; every rare case out of line</td></tr>
+ * <tr><td>{@code ownedMinimalStaticCells}</td><td colspan="2">{@code ownedMinimal} with the cells
+ *     in one {@code static final} table instead of the domain's: the end no longer loads the
+ *     table's reference after the begin's fence. Not a design (every domain would share one set
+ *     of counts); it shows what that one load costs</td></tr>
  * </table>
  *
  * <p>Every model reads a volatile field inside the section (the protected data). Each thread owns
@@ -62,8 +75,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * fails with that message; thread ids are assigned in order, so the same run collides again:
  * change the thread count). The owned models skip what a real read side must also carry: the
  * fallback for threads without a slot (inlined beside the owned path it cost the real branch a
- * fifth or more: see {@code docs/measurements.md}), the choice of who gets slots, and the
- * owner check at an end whose token names the slot.
+ * fifth or more: see {@code docs/measurements.md}) and the choice of who gets slots. All but
+ * {@code ownedMinimal} and its static twin also skip the owner check at an end whose token names
+ * the slot, and find the end's cell without loading the domain's table after the begin's fence,
+ * which is what sets {@code ownedMinimal} apart from the one-lookup model.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -101,6 +116,25 @@ public class ReadPairModelBenchmark {
         /** Per slot, one cell per index. */
         final long[] counts = new long[(SLOTS + 2) * 2 * STRIDE];
     }
+
+    /**
+     * The fields {@code ownedMinimal} reads: one state word, a salt that the compiler cannot fold,
+     * and the cells.
+     */
+    static final class LeanDomain {
+        /** Bit 31: closed; bit 0: the index new sections count on; bits 1-2: an updater parked on index 0 or 1. */
+        volatile int word;
+        /** Bits 16-30 of every token. */
+        final int salt;
+        /** Per slot, one cell per index. */
+        final long[] counts = new long[(SLOTS + 2) * 2 * STRIDE];
+
+        LeanDomain(int salt) {
+            this.salt = salt;
+        }
+    }
+
+    private final LeanDomain lean = new LeanDomain((int) (System.nanoTime() & 0x7FFF) << 16);
 
     /** A benchmark thread's claim of the slot its id hashes to. */
     @State(Scope.Thread)
@@ -294,6 +328,89 @@ public class ReadPairModelBenchmark {
             throw new IllegalStateException("no driver arms this model");
         }
         return token + d;
+    }
+
+    /**
+     * The leanest owned pair with every check a domain's {@code readLock}/{@code readUnlock} needs
+     * (see the class notes).
+     *
+     * @param o the thread's slot claim
+     * @return the token
+     */
+    @Benchmark
+    public int ownedMinimal(Owner o) {
+        LeanDomain dm = lean;
+        int token = leanBegin(dm, false);
+        int d = data;
+        leanEnd(dm, token, false);
+        return token + d;
+    }
+
+    /**
+     * {@link #ownedMinimal} counting in one static table (see the class notes).
+     *
+     * @param o the thread's slot claim
+     * @return the token
+     */
+    @Benchmark
+    public int ownedMinimalStaticCells(Owner o) {
+        LeanDomain dm = lean;
+        int token = leanBegin(dm, true);
+        int d = data;
+        leanEnd(dm, token, true);
+        return token + d;
+    }
+
+    /** Bits 16-30 of a lean token: the domain's salt. */
+    private static final int LEAN_SALT_MASK = 0x7FFF_0000;
+    /** Bits 1-6 of a lean token: the slot. Bit 0 is the index. */
+    private static final int LEAN_SLOT_MASK = 0x7E;
+    /** The state word's closed bit and its two wake-up requests: an end's one test. */
+    private static final int LEAN_END_CHECK = 0x8000_0006;
+    /** The cells of {@code ownedMinimalStaticCells}. */
+    static final long[] STATIC_COUNTS = new long[(SLOTS + 2) * 2 * STRIDE];
+
+    private static int leanBegin(LeanDomain dm, boolean staticCells) {
+        int w = dm.word;
+        if (w < 0) {
+            throw closedOrArmed();
+        }
+        int idx = w & 1;
+        int slot = slot();
+        if ((Thread) OWNERS_HANDLE.getOpaque(OWNERS, slot) != Thread.currentThread()) {
+            throw noSlot(slot);                 // the striped fallback, out of line
+        }
+        long[] c = staticCells ? STATIC_COUNTS : dm.counts;
+        int at = domainCell(slot, idx);
+        CELLS_HANDLE.setVolatile(c, at, (long) CELLS_HANDLE.get(c, at) + 1L);
+        if (dm.word < 0) {
+            throw closedOrArmed();              // the real one undoes its count first
+        }
+        return dm.salt | slot << 1 | idx;
+    }
+
+    private static void leanEnd(LeanDomain dm, int token, boolean staticCells) {
+        if ((token & LEAN_SALT_MASK) != dm.salt) {
+            throw new IllegalArgumentException("token");
+        }
+        int slot = (token & LEAN_SLOT_MASK) >>> 1;
+        if ((Thread) OWNERS_HANDLE.getOpaque(OWNERS, slot) != Thread.currentThread()) {
+            throw noSlot(slot);                 // an end on another thread: an atomic add, out of line
+        }
+        if ((dm.word & LEAN_END_CHECK) != 0) {
+            throw closedOrArmed();              // closed, or an updater to wake: out of line
+        }
+        long[] c = staticCells ? STATIC_COUNTS : dm.counts;
+        int at = domainCell(slot, token & 1) + END;
+        CELLS_HANDLE.setRelease(c, at, (long) CELLS_HANDLE.get(c, at) + 1L);
+    }
+
+    private static IllegalStateException closedOrArmed() {
+        return new IllegalStateException("closed, or an updater armed: nothing arms this model");
+    }
+
+    private static IllegalStateException noSlot(int slot) {
+        return new IllegalStateException("slot " + slot + " is not the current thread's");
     }
 
     private static int begin(Domain dm) {
