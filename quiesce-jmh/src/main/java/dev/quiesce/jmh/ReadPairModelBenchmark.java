@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * java -cp quiesce-jmh/target/benchmarks.jar dev.quiesce.jmh.Rotation 4 \
- *     'adder=ReadPairModelBenchmark.longAdderIncDec -t 1 -wi 2 -i 3' \
- *     'oneLookup=ReadPairModelBenchmark.ownedDomainOneLookup -t 1 -wi 2 -i 3'
+ *     'adder=ReadPairModelBenchmark.longAdderIncDec$ -t 1 -wi 2 -i 3' \
+ *     'oneLookup=ReadPairModelBenchmark.ownedDomainOneLookup$ -t 1 -wi 2 -i 3'
  * </pre>
  *
  * <table class="striped">
@@ -60,14 +60,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *     that an end tests closed and armed with one load and one mask), the owner looked up once
  *     by hash, one fence, the state word read again, a token of a per-domain salt (a field, not
  *     a constant), the slot and the index</td>
- *     <td>the token's salt checked, the owner of the token's slot checked (no hash), the state
+ *     <td>the token's salt checked (its 15 bits; {@code Srcu} checks 31 with the same mask and
+ *     compare), the owner of the token's slot checked (no hash), the state
  *     word read once, before the store (a wake-up request it misses is one a fence-free end can
  *     miss anyway, which the updater's timed re-scan bounds), the domain's cell table loaded, a
  *     release store; every rare case out of line</td></tr>
  * <tr><td>{@code ownedMinimalStaticCells}</td><td colspan="2">{@code ownedMinimal} with the cells
- *     in one {@code static final} table instead of the domain's: the end no longer loads the
- *     table's reference after the begin's fence. Not a design (every domain would share one set
- *     of counts); it shows what that one load costs</td></tr>
+ *     in one {@code static final} table instead of the domain's: neither the begin nor the end
+ *     loads the table's reference (the end's load came after the begin's fence), and the table's
+ *     length is a constant. Not a design (every domain would share one set of counts); it prices
+ *     finding the cells through the domain's table</td></tr>
  * </table>
  *
  * <p>Every model reads a volatile field inside the section (the protected data). Each thread owns
@@ -75,10 +77,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * fails with that message; thread ids are assigned in order, so the same run collides again:
  * change the thread count). The owned models skip what a real read side must also carry: the
  * fallback for threads without a slot (inlined beside the owned path it cost the real branch a
- * fifth or more: see {@code docs/measurements.md}) and the choice of who gets slots. All but
- * {@code ownedMinimal} and its static twin also skip the owner check at an end whose token names
- * the slot, and find the end's cell without loading the domain's table after the begin's fence,
- * which is what sets {@code ownedMinimal} apart from the one-lookup model.
+ * fifth or more: see {@code docs/measurements.md}) and the choice of who gets slots. How each
+ * end finds its cell: the bare models, {@code ownedDomainOneLookup} and {@code ownedLean} without
+ * loading a table after the begin's fence; {@code ownedDomain} and {@code ownedDomainNoDrain} load
+ * the domain's table and look the owner up again by hash; {@code ownedMinimal} loads the table
+ * and checks the owner of the slot its token names; its static twin loads no table. By the bisect
+ * in {@code docs/measurements.md}, the table is what costs {@code ownedMinimal} most against the
+ * one-lookup model.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -101,6 +106,15 @@ public class ReadPairModelBenchmark {
     static final long[] CELLS = new long[(SLOTS + 2) * STRIDE];
     static final Thread[] OWNERS = new Thread[SLOTS];
 
+    /** Bits 16-30 of a lean token: the domain's salt. */
+    private static final int LEAN_SALT_MASK = 0x7FFF_0000;
+    /** Bits 1-6 of a lean token: the slot. Bit 0 is the index. */
+    private static final int LEAN_SLOT_MASK = 0x7E;
+    /** The state word's closed bit and its two wake-up requests: an end's one test. */
+    private static final int LEAN_END_CHECK = 0x8000_0006;
+    /** The cells of {@code ownedMinimalStaticCells}. */
+    static final long[] STATIC_COUNTS = new long[(SLOTS + 2) * 2 * STRIDE];
+
     private final LongAdder adder = new LongAdder();
     private final Domain domain = new Domain();
     /** The protected data every section reads. */
@@ -118,11 +132,14 @@ public class ReadPairModelBenchmark {
     }
 
     /**
-     * The fields {@code ownedMinimal} reads: one state word, a salt that the compiler cannot fold,
-     * and the cells.
+     * The fields {@code ownedMinimal} and its static twin read (the twin all but the cells): one
+     * state word, a salt that the compiler cannot fold, and the cells.
      */
     static final class LeanDomain {
-        /** Bit 31: closed; bit 0: the index new sections count on; bits 1-2: an updater parked on index 0 or 1. */
+        /**
+         * Bit 31: closed; bit 0: the index new sections count on; bits 1-2: an updater parked on
+         * index 0 or 1.
+         */
         volatile int word;
         /** Bits 16-30 of every token. */
         final int salt;
@@ -361,15 +378,6 @@ public class ReadPairModelBenchmark {
         return token + d;
     }
 
-    /** Bits 16-30 of a lean token: the domain's salt. */
-    private static final int LEAN_SALT_MASK = 0x7FFF_0000;
-    /** Bits 1-6 of a lean token: the slot. Bit 0 is the index. */
-    private static final int LEAN_SLOT_MASK = 0x7E;
-    /** The state word's closed bit and its two wake-up requests: an end's one test. */
-    private static final int LEAN_END_CHECK = 0x8000_0006;
-    /** The cells of {@code ownedMinimalStaticCells}. */
-    static final long[] STATIC_COUNTS = new long[(SLOTS + 2) * 2 * STRIDE];
-
     private static int leanBegin(LeanDomain dm, boolean staticCells) {
         int w = dm.word;
         if (w < 0) {
@@ -395,7 +403,7 @@ public class ReadPairModelBenchmark {
         }
         int slot = (token & LEAN_SLOT_MASK) >>> 1;
         if ((Thread) OWNERS_HANDLE.getOpaque(OWNERS, slot) != Thread.currentThread()) {
-            throw noSlot(slot);                 // an end on another thread: an atomic add, out of line
+            throw noSlot(slot);                 // an end on another thread: an atomic add
         }
         if ((dm.word & LEAN_END_CHECK) != 0) {
             throw closedOrArmed();              // closed, or an updater to wake: out of line
