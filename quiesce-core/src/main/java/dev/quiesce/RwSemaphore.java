@@ -280,7 +280,12 @@ public final class RwSemaphore {
      * grants came in between (as StampedLock's stamps, the check is only as wide as the stamp).
      * Shared tokens are drawn with Permit.where above. A token given to the release of the
      * other kind is refused, changing nothing, with a message that says which kind it is
-     * (badTokenMessage()). Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
+     * (badTokenMessage()). Tokens carry no identity of their semaphore, and the Javadoc says so: a
+     * per-instance salt needs a field (the idle instance's 32 bytes are full) or the identity
+     * hash code, and reading that in the acquire and again in the release cost the token pairs
+     * 19-42 % of their throughput at the median (measured 2026-12-03: docs/measurements.md, "A
+     * salt in the tokens"). So another semaphore's token is refused only when the stamps differ,
+     * or when it names a reader cell and this semaphore has none. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
      * untracked): the token forms are for hot paths that take and release in one method.
      *
      * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
@@ -460,6 +465,13 @@ public final class RwSemaphore {
      * on any thread, exactly once; a second release of a valid token is detected only when the
      * count it undoes is already zero.
      *
+     * <p>A token does not name its semaphore: give it only to the {@code releaseShared} of the
+     * semaphore that returned it. Another semaphore's token is not detected (every semaphore that
+     * counts its readers in its state word returns the same token), and releasing it there
+     * releases a shared permit of that semaphore that its holder still counts on: a writer may
+     * then enter beside that holder. Where a token could reach the wrong semaphore (a table of
+     * per-file semaphores, say), use the {@link Permit} form, which carries its semaphore.
+     *
      * @return a non-zero token, or 0 if a writer holds or waits, or the semaphore is killed
      */
     public long tryAcquireSharedToken() {
@@ -472,8 +484,9 @@ public final class RwSemaphore {
      *
      * @param token what {@code tryAcquireSharedToken()} returned
      * @throws IllegalArgumentException if this semaphore cannot have returned {@code token} as a
-     *         shared token (an exclusive token, 0, another semaphore's token, or not a token); no
-     *         count changes
+     *         shared token (an exclusive token, 0, a reader-cell token while this semaphore has no
+     *         reader cells, or not a token); no count changes. Another semaphore's token is not
+     *         detected: see {@link #tryAcquireSharedToken()}
      * @throws IllegalStateException if the count it would undo is zero (a token released twice);
      *         no count changes
      */
@@ -577,9 +590,13 @@ public final class RwSemaphore {
      * {@link #releaseExclusive(long)} instead of a {@link Permit}, as
      * {@link java.util.concurrent.locks.StampedLock#tryWriteLock()} does. The token may be
      * released on any thread, exactly once. It carries a stamp of this grant of the exclusive
-     * permit, so a token released twice, released after another writer got the permit, or given
-     * to another semaphore is refused — unless the stamps happen to match, which takes
-     * 2<sup>24</sup> exclusive grants in between (or chance, for another semaphore's token). The
+     * permit, so a token released twice, or released after another writer got the permit, is
+     * refused, unless 2<sup>24</sup> exclusive grants came in between. It does not name its
+     * semaphore: another semaphore's token is refused only if the two stamps differ, and two
+     * semaphores that have granted their exclusive permits equally often (two new ones, for
+     * instance) have the same stamps, so releasing it there releases that semaphore's writer. Give
+     * a token only to the semaphore that returned it; the {@code Permit} form carries its
+     * semaphore. The
      * token form is not tracked by lock-dependency validation, and offers no downgrade or kill:
      * use the {@code Permit} form for those.
      *
@@ -600,7 +617,9 @@ public final class RwSemaphore {
      * @throws IllegalArgumentException if {@code token} is not an exclusive token (0, a shared
      *         token, or not a token); nothing changes
      * @throws IllegalStateException if the permit of this token is not held: the token was
-     *         already released, or it is another semaphore's; nothing changes
+     *         already released, or another writer holds the permit since (or it is another
+     *         semaphore's, when the stamps differ: see {@link #tryAcquireExclusiveToken()});
+     *         nothing changes
      */
     public void releaseExclusive(long token) {
         if ((token & ~TOKEN_BITS) != EXCLUSIVE) {
