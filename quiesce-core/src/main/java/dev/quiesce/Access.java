@@ -19,8 +19,10 @@ package dev.quiesce;
  * the operation runs:
  *
  * <pre>{@code
- * try (Access<AsynchronousFileChannel> a = file.tryAccess()) {   // null once revoking: check it
- *     AsynchronousFileChannel ch = a.get();                      // before the hand-off
+ * Access<AsynchronousFileChannel> a = file.tryAccess();
+ * if (a == null) throw new ClosedChannelException();              // revoking or revoked
+ * try (a) {
+ *     AsynchronousFileChannel ch = a.get();                       // before the hand-off
  *     a.closeOnCompletion((att, h) -> ch.write(buf, pos, att, h), null, handler);
  * }
  * }</pre>

@@ -8,7 +8,8 @@ import java.nio.channels.CompletionHandler;
 
 /**
  * The README's first sample: async writes tracked by an {@link Srcu} domain from the call that
- * starts them to their completion, and a sync that waits for exactly the writes already in flight.
+ * starts them to their completion, and a sync that waits for the writes already in flight (a write
+ * that starts during the wait may be waited for too).
  */
 public final class TrackedWrites {
 
@@ -25,9 +26,9 @@ public final class TrackedWrites {
         writes.track((a, h) -> channel.write(buffer, position, a, h), attachment, handler);
     }
 
-    /** Waits for exactly the writes already in flight (then force the channel, if durability is the aim). */
+    /** Waits for every write already in flight (then force the channel, if durability is the aim). */
     void awaitWritesInFlight() throws InterruptedException {
-        writes.synchronize();   // writes keep starting meanwhile; none of them can hold this up for ever
+        writes.synchronize();   // writes keep starting meanwhile; no stream of them can hold this up for ever
     }
     // @end
 
