@@ -814,6 +814,11 @@ final class Engine extends Tracker {
                     + " (shared acquires are not reentrant: use the " + mine + " already held)";
         }
         String wait = added.what != null ? added.what : "this acquire";
+        if (held.unbound && !held.token) {                 // leaked(): its handle was collected
+            return same + "the thread would wait for its own " + mine + ", whose handle was collected while"
+                    + " open (the LEAK report names it): nothing can end it now, so " + wait + " cannot"
+                    + " complete; close that handle before dropping it";
+        }
         String fix = held.mode == READ_RECURSIVE ? "end the read section before " + wait
                 : "Revocable".equals(held.cls.kind) ? "close the access before " + wait
                 : held.mode == READ ? "release the " + mine + " before " + wait + " (there is no upgrade)"

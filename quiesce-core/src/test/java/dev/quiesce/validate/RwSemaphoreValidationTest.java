@@ -323,6 +323,33 @@ class RwSemaphoreValidationTest {
         assertNull(s.tryAcquireExclusive(), "exclusion is never broken by the validator");
     }
 
+    /**
+     * Found by a newcomer's trial (2026-12-03): after a permit leaked, the same thread's kill() was
+     * reported as a self-deadlock with the advice "release the shared permit before kill()",
+     * which nothing can do: the permit's handle is gone. The report now says the permit leaked.
+     */
+    @Test
+    void aWaitForAPermitThisThreadLeakedSaysItLeaked() throws Exception {
+        RwSemaphore s = RwSemaphore.create("leaked-then-killed");
+        leakAPermit(s);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ofKind(Report.Kind.LEAK).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("no leak report: " + reports);
+            }
+            System.gc();
+            Thread.sleep(10);                                     // polling after System.gc()
+        }
+        assertFalse(s.kill(0, TimeUnit.SECONDS), "the leaked permit still blocks kill()");
+        List<Report> order = ofKind(Report.Kind.LOCK_ORDER);
+        assertEquals(1, order.size(), () -> "reports: " + reports);
+        String m = order.get(0).message();
+        assertTrue(m.contains("whose handle was collected while open (the LEAK report names it): nothing can end"
+                + " it now, so kill("), m);
+        assertFalse(m.contains("release the shared permit before"), m);
+        assertTrue(m.contains("leakAPermit"), "the acquisition stack points at the leak: " + m);
+    }
+
     @Test
     void leakedAccessesOfARevocableAreReported() throws Exception {
         Revocable<String> conn = Revocable.of("socket", "resource", x -> { });
