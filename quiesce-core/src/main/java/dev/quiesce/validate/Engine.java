@@ -260,7 +260,9 @@ final class Engine extends Tracker {
             if (strict) {
                 report(Report.Kind.UNBALANCED, "closed " + h.describe() + " on thread \"" + me.getName()
                         + "\", which neither acquired nor attached it"
-                        + (owner == null ? " (it was detached)" : " (thread \"" + owner.getName() + "\" holds it)")
+                        + (owner == null ? " (it was detached; attach() it on the closing thread first,"
+                                + " handle.attach().close(), as track() and closeOnCompletion() do)"
+                                : " (thread \"" + owner.getName() + "\" holds it)")
                         + "\n  " + h.historyText());
             }
         }

@@ -227,7 +227,11 @@ public final class Validator {
 
     /**
      * In strict mode, closing a handle on a thread that neither acquired nor attached it is reported
-     * ({@link Report.Kind#UNBALANCED}), not only counted.
+     * ({@link Report.Kind#UNBALANCED}), not only counted. A hand-off that closes a detached handle
+     * on another thread without {@link dev.quiesce.Held#attach() attach()} is such a close: in
+     * strict mode, attach it on the closing thread first ({@code handle.attach().close()}), as
+     * {@link dev.quiesce.Srcu#track track} and {@link dev.quiesce.Held#closeOnCompletion
+     * closeOnCompletion} do.
      *
      * @param strict whether to report foreign closes
      */
