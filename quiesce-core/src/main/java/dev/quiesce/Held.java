@@ -2,7 +2,10 @@ package dev.quiesce;
 
 import java.nio.channels.CompletionHandler;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Something held — a read section, a permit, an access — that may be released on a thread other
@@ -109,5 +112,45 @@ public interface Held extends AutoCloseable {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(handler, "handler");
         TrackedCompletion.start(this, operation, attachment, handler);
+    }
+
+    /**
+     * Hands what this handle holds to an asynchronous operation that returns a
+     * {@link CompletionStage}, and releases it when that stage completes, normally or not —
+     * strictly before the returned future completes, on the thread that completes the stage,
+     * without blocking it. The shape of code built on {@code CompletableFuture}:
+     *
+     * <pre>{@code
+     * Permit p = conn.lifecycle.tryAcquireShared();
+     * if (p == null) throw new ClosedChannelException();        // closing, or closed
+     * return p.closeOnCompletion(() -> client.sendAsync(request, bodyHandler));
+     * }</pre>
+     *
+     * <p>This handle is {@linkplain #detach() detached} first, as by the handler form above: its
+     * own {@link #close()} becomes a no-op, and an {@link Access} no longer gives its resource (take
+     * it with {@link Access#get()} before the call). {@code operation} is called on the calling
+     * thread. If it throws or returns null, what is held is released at once and the exception
+     * propagates ({@link NullPointerException} for null). Everything that depends on the returned
+     * future happens-after the release, which happens exactly once. If the release itself throws
+     * (a validator report handler that throws), the returned future still completes with the
+     * stage's outcome; the exception ends the stage's completion action and is not rethrown to
+     * anyone. {@link Srcu#track(Supplier)} is this form with a section begun for it (which the
+     * calling thread holds while the operation starts).
+     *
+     * <p>Cancelling the returned future does not cancel the operation and does not release what
+     * is held: it is released when the operation's stage completes, as it would have been. To
+     * cancel the operation, cancel its own stage.
+     *
+     * @param operation starts the asynchronous operation and returns its stage
+     * @param <T>       the operation's result type
+     * @return a future completed with the stage's result after the release
+     * @throws NullPointerException  if {@code operation} is null (nothing is detached or released
+     *                               then) or returns null (what is held is released)
+     * @throws IllegalStateException if this handle is closed or detached
+     * @since 0.1.0
+     */
+    default <T> CompletableFuture<T> closeOnCompletion(Supplier<? extends CompletionStage<T>> operation) {
+        Objects.requireNonNull(operation, "operation");
+        return TrackedCompletion.startStage(this, operation);
     }
 }

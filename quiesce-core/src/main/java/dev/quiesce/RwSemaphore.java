@@ -31,8 +31,7 @@ import java.util.function.LongSupplier;
  * // Every operation on a connection holds a shared permit until it completes, on any thread:
  * Permit p = conn.lifecycle.tryAcquireShared();
  * if (p == null) throw new ClosedChannelException();      // closing, or closed
- * Permit inFlight = p.detach();
- * conn.sendAsync(msg).whenComplete((r, e) -> inFlight.close());
+ * return p.closeOnCompletion(() -> conn.sendAsync(msg));  // released when the send completes
  *
  * // close(): no new operation starts; wait for those in flight; then free for good.
  * conn.lifecycle.kill();

@@ -505,20 +505,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             section.close();
             throw t;
         }
-        ReadSection inFlight = section.detach();
-        CompletableFuture<T> result = new CompletableFuture<>();
-        stage.whenComplete((value, failure) -> {
-            try {
-                inFlight.attach().close();                 // the completing thread ends it
-            } finally {
-                if (failure != null) {
-                    result.completeExceptionally(failure);
-                } else {
-                    result.complete(value);
-                }
-            }
-        });
-        return result;
+        return TrackedCompletion.closeWhenDone(section.detach(), stage);
     }
 
     /**

@@ -3,11 +3,17 @@ package dev.quiesce;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.CompletionHandler;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The completion handler that {@link Held#closeOnCompletion} gives to an asynchronous operation:
- * it closes the handle it owns, then calls the user's handler with the same result.
+ * it closes the handle it owns, then calls the user's handler with the same result. Also the
+ * stage form's two steps ({@link #startStage}, {@link #closeWhenDone}), which {@link Srcu#track}
+ * shares.
  */
 final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
 
@@ -48,6 +54,46 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
             tracked.end();
             throw t;
         }
+    }
+
+    /**
+     * Hands {@code held} to the stage that {@code operation} returns; see the stage form of
+     * {@link Held#closeOnCompletion}, which has refused a null operation before anything was
+     * detached.
+     */
+    static <T> CompletableFuture<T> startStage(Held held, Supplier<? extends CompletionStage<T>> operation) {
+        Held inFlight = held.detach();
+        CompletionStage<T> stage;
+        try {
+            stage = Objects.requireNonNull(operation.get(), "operation returned null");
+        } catch (Throwable t) {
+            inFlight.attach().close();
+            throw t;
+        }
+        return closeWhenDone(inFlight, stage);
+    }
+
+    /**
+     * Closes {@code inFlight} (a detached handle) on the thread that completes {@code stage}, then
+     * completes the returned future with the stage's outcome. The close comes first, in program
+     * order on that thread, and releases with a volatile write (see the notes): whatever depends
+     * on the returned future happens-after the release. A close that throws cannot keep the
+     * future from completing.
+     */
+    static <T> CompletableFuture<T> closeWhenDone(Held inFlight, CompletionStage<T> stage) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        stage.whenComplete((value, failure) -> {
+            try {
+                inFlight.attach().close();                 // the completing thread ends it
+            } finally {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    result.complete(value);
+                }
+            }
+        });
+        return result;
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The completion-handler forms under the validator: the section or permit leaves the submitting
+ * The completion-handler forms (and the stage form) under the validator: the section or permit leaves the submitting
  * thread's held set at the call, and the completion thread attaches it before it closes it, so a
  * strict validator reports nothing and counts no foreign close.
  */
@@ -76,6 +76,21 @@ class CompletionHandlerValidationTest {
         p.closeOnCompletion((a, h) -> pending.set(h), null, into(done));
         onThread("completion", () -> pending.get().failed(new IllegalStateException("io"), null));
         assertTrue(done.isCompletedExceptionally());
+        assertEquals(before, Validator.foreignCloses());
+        assertEquals(List.of(), reports);
+        sem.kill();
+    }
+
+    @Test
+    void aPermitHandedToAStageIsReleasedOnTheCompletingThreadWithoutReports() throws Exception {
+        RwSemaphore sem = RwSemaphore.create("stage-permit");
+        long before = Validator.foreignCloses();
+        CompletableFuture<Integer> op = new CompletableFuture<>();
+        Permit p = sem.tryAcquireShared();
+        CompletableFuture<Integer> done = p.closeOnCompletion(() -> op);
+        assertThrows(AssertionError.class, () -> Validator.assertHeld(sem), "the submitter does not hold it");
+        onThread("completion", () -> op.complete(3));
+        assertEquals(3, done.get(30, TimeUnit.SECONDS));
         assertEquals(before, Validator.foreignCloses());
         assertEquals(List.of(), reports);
         sem.kill();
