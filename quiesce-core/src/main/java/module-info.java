@@ -1,6 +1,6 @@
 /**
- * Quiesce: read sections that may end on another thread, grace periods that wait for exactly the
- * sections already begun, and the diagnostics to use them safely.
+ * Quiesce: read sections that may end on another thread, grace periods that wait for every
+ * section already begun, and the diagnostics to use them safely.
  *
  * <p>{@code dev.quiesce} holds the primitives and {@code dev.quiesce.validate} the lock-dependency
  * validator; {@code dev.quiesce.internal} holds implementation

@@ -10,7 +10,7 @@ package dev.quiesce;
  * if (a == null) throw new ClosedChannelException();
  * Access<Socket> inFlight = a.detach();
  * executor.execute(() -> {
- *     try (inFlight) { send(inFlight.get(), msg); }
+ *     try (Access<Socket> mine = inFlight.attach()) { send(mine.get(), msg); }
  * });
  * }</pre>
  *

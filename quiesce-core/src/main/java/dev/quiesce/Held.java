@@ -117,8 +117,10 @@ public interface Held extends AutoCloseable {
     /**
      * Hands what this handle holds to an asynchronous operation that returns a
      * {@link CompletionStage}, and releases it when that stage completes, normally or not —
-     * strictly before the returned future completes, on the thread that completes the stage,
-     * without blocking it. The shape of code built on {@code CompletableFuture}:
+     * strictly before the returned future completes, on the thread that completes the stage (or on
+     * the calling thread, before this method returns, if the stage is already complete), without
+     * blocking it (for an {@link Access}, the revocable's release action may run there: see
+     * {@link Access#close()}). The shape of code built on {@code CompletableFuture}:
      *
      * <pre>{@code
      * Permit p = conn.lifecycle.tryAcquireShared();
@@ -131,11 +133,9 @@ public interface Held extends AutoCloseable {
      * it with {@link Access#get()} before the call). {@code operation} is called on the calling
      * thread. If it throws or returns null, what is held is released at once and the exception
      * propagates ({@link NullPointerException} for null). Everything that depends on the returned
-     * future happens-after the release, which happens exactly once. If the release itself throws
-     * (a validator report handler that throws), the returned future still completes with the
-     * stage's outcome; the exception ends the stage's completion action and is not rethrown to
-     * anyone. {@link Srcu#track(Supplier)} is this form with a section begun for it (which the
-     * calling thread holds while the operation starts).
+     * future happens-after the release, which happens exactly once, even if the stage's
+     * {@code whenComplete} throws. {@link Srcu#track(Supplier)} is this form with a section begun
+     * for it (which the calling thread holds while the operation starts).
      *
      * <p>Cancelling the returned future does not cancel the operation and does not release what
      * is held: it is released when the operation's stage completes, as it would have been. To

@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * <pre>{@code
  * try (Permit p = sem.acquireShared()) {
  *     Permit inFlight = p.detach();
- *     channel.write(buf, pos, null, handler(() -> inFlight.close()));
+ *     channel.write(buf, pos, null, handler(() -> inFlight.attach().close()));
  * }   // p.close() is a no-op here: the completion releases the permit
  * }</pre>
  *

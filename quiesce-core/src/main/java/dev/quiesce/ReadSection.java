@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * <pre>{@code
  * try (ReadSection s = srcu.enter()) {
  *     ReadSection inFlight = s.detach();
- *     channel.write(buf, pos, null, handler(() -> inFlight.close()));
+ *     channel.write(buf, pos, null, handler(() -> inFlight.attach().close()));
  * }   // s.close() is a no-op here: the completion ends the section
  * }</pre>
  *

@@ -283,8 +283,10 @@ public final class RwSemaphore {
      * per-instance salt needs a field (the idle instance's 32 bytes are full) or the identity
      * hash code, and reading that in the acquire and again in the release cost the token pairs
      * 19-42 % of their throughput at the median (measured 2026-12-03: docs/measurements.md, "A
-     * salt in the tokens"). So another semaphore's token is refused only when the stamps differ,
-     * or when it names a reader cell and this semaphore has none. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
+     * salt in the tokens"). So another semaphore's token is refused only when it cannot be this
+     * semaphore's: a shared token whose count here is zero, or that names a reader cell this
+     * semaphore lacks; an exclusive token whose stamp is not that of this semaphore's current
+     * writer. Tokens are not tracked by the validator (as the kernel leaves down_read_non_owner
      * untracked): the token forms are for hot paths that take and release in one method.
      *
      * Phase-fair policy (Brandenburg & Anderson, "Spin-based reader-writer synchronization for
@@ -465,10 +467,11 @@ public final class RwSemaphore {
      * count it undoes is already zero.
      *
      * <p>A token does not name its semaphore: give it only to the {@code releaseShared} of the
-     * semaphore that returned it. Another semaphore's token is not detected (every semaphore that
-     * counts its readers in its state word returns the same token), and releasing it there
-     * releases a shared permit of that semaphore that its holder still counts on: a writer may
-     * then enter beside that holder. Where a token could reach the wrong semaphore (a table of
+     * semaphore that returned it. Another semaphore's token is detected only when this semaphore
+     * has nothing counted where it points (tokens are small numbers: every semaphore that counts
+     * its readers in its state word returns the same one, and an inflated semaphore returns the
+     * index of a reader cell). Otherwise releasing it there releases a shared permit of that
+     * semaphore that its holder still counts on, and a writer may then enter beside that holder. Where a token could reach the wrong semaphore (a table of
      * per-file semaphores, say), use the {@link Permit} form, which carries its semaphore.
      *
      * @return a non-zero token, or 0 if a writer holds or waits, or the semaphore is killed
@@ -591,11 +594,11 @@ public final class RwSemaphore {
      * released on any thread, exactly once. It carries a stamp of this grant of the exclusive
      * permit, so a token released twice, or released after another writer got the permit, is
      * refused, unless 2<sup>24</sup> exclusive grants came in between. It does not name its
-     * semaphore: another semaphore's token is refused only if the two stamps differ, and two
-     * semaphores that have granted their exclusive permits equally often (two new ones, for
-     * instance) have the same stamps, so releasing it there releases that semaphore's writer. Give
-     * a token only to the semaphore that returned it; the {@code Permit} form carries its
-     * semaphore. The
+     * semaphore: another semaphore's token is refused unless that semaphore's exclusive permit is
+     * held now by a grant with the same stamp, as it is when the two semaphores have granted
+     * their exclusive permits equally often (two new ones, for instance); then releasing it there
+     * releases that semaphore's writer. Give a token only to the semaphore that returned it; the
+     * {@code Permit} form carries its semaphore. The
      * token form is not tracked by lock-dependency validation, and offers no downgrade or kill:
      * use the {@code Permit} form for those.
      *
@@ -616,9 +619,9 @@ public final class RwSemaphore {
      * @throws IllegalArgumentException if {@code token} is not an exclusive token (0, a shared
      *         token, or not a token); nothing changes
      * @throws IllegalStateException if the permit of this token is not held: the token was
-     *         already released, or another writer holds the permit since (or it is another
-     *         semaphore's, when the stamps differ: see {@link #tryAcquireExclusiveToken()});
-     *         nothing changes
+     *         already released, or another writer has been granted the permit since (or it is
+     *         another semaphore's, and this semaphore has no writer with the same stamp: see
+     *         {@link #tryAcquireExclusiveToken()}); nothing changes
      */
     public void releaseExclusive(long token) {
         if ((token & ~TOKEN_BITS) != EXCLUSIVE) {

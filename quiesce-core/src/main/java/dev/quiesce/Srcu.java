@@ -502,7 +502,7 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
         try {
             stage = Objects.requireNonNull(operation.get(), "operation returned null");
         } catch (Throwable t) {
-            section.close();
+            TrackedCompletion.closeAfter(t, section);
             throw t;
         }
         return TrackedCompletion.closeWhenDone(section.detach(), stage);

@@ -6,6 +6,7 @@ import java.nio.channels.CompletionHandler;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
@@ -26,6 +27,12 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
      * does nothing, so a channel that both throws and completes (or completes twice) cannot close
      * the handle twice. The user's handler is called after the close in a finally block: a close
      * that throws (a validator report handler set to throw) cannot drop the user's callback.
+     *
+     * The stage form needs no such flag against its operation: the completion action is
+     * registered only after the operation has returned its stage, so a throwing operation and a
+     * completion cannot both happen. Its flag guards a stage whose whenComplete throws after it
+     * registered the action (see closeWhenDone). A close that fails after an operation threw is
+     * added to that exception as suppressed, so the operation's exception is the one propagated.
      *
      * Ordering. close() releases with a volatile write (Srcu: the unlock's atomic add; RwSemaphore:
      * its state or slot release); the user's handler runs after it in program order on the same
@@ -51,7 +58,11 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
         try {
             operation.accept(attachment, tracked);
         } catch (Throwable t) {
-            tracked.end();
+            try {
+                tracked.end();
+            } catch (Throwable c) {
+                t.addSuppressed(c);
+            }
             throw t;
         }
     }
@@ -67,7 +78,7 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
         try {
             stage = Objects.requireNonNull(operation.get(), "operation returned null");
         } catch (Throwable t) {
-            inFlight.attach().close();
+            closeAfter(t, inFlight.attach());
             throw t;
         }
         return closeWhenDone(inFlight, stage);
@@ -78,22 +89,44 @@ final class TrackedCompletion<V, A> implements CompletionHandler<V, A> {
      * completes the returned future with the stage's outcome. The close comes first, in program
      * order on that thread, and releases with a volatile write (see the notes): whatever depends
      * on the returned future happens-after the release. A close that throws cannot keep the
-     * future from completing.
+     * future from completing. The close happens once: by the completion action, or, if the stage's
+     * whenComplete throws (a stage that is not a CompletableFuture may), here before that
+     * exception propagates; a flag decides, in case the stage both registered the action and
+     * threw.
      */
     static <T> CompletableFuture<T> closeWhenDone(Held inFlight, CompletionStage<T> stage) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        stage.whenComplete((value, failure) -> {
-            try {
-                inFlight.attach().close();                 // the completing thread ends it
-            } finally {
-                if (failure != null) {
-                    result.completeExceptionally(failure);
-                } else {
-                    result.complete(value);
+        AtomicBoolean ended = new AtomicBoolean();
+        try {
+            stage.whenComplete((value, failure) -> {
+                try {
+                    if (ended.compareAndSet(false, true)) {
+                        inFlight.attach().close();         // the completing thread ends it
+                    }
+                } finally {
+                    if (failure != null) {
+                        result.completeExceptionally(failure);
+                    } else {
+                        result.complete(value);
+                    }
                 }
+            });
+        } catch (Throwable t) {
+            if (ended.compareAndSet(false, true)) {
+                closeAfter(t, inFlight.attach());
             }
-        });
+            throw t;
+        }
         return result;
+    }
+
+    /** Closes {@code held} after {@code t} was thrown; a failure to close is added to {@code t}. */
+    static void closeAfter(Throwable t, Held held) {
+        try {
+            held.close();
+        } catch (Throwable c) {
+            t.addSuppressed(c);
+        }
     }
 
     @Override

@@ -1,5 +1,5 @@
 /**
- * The primitives: {@link dev.quiesce.Srcu} (grace periods that wait for exactly the read sections
+ * The primitives: {@link dev.quiesce.Srcu} (grace periods that wait for every read section
  * already begun, whose sections may end on another thread), {@link dev.quiesce.RwSemaphore} (a
  * reader–writer semaphore whose permits are released on any thread, writer-favouring and
  * phase-fair, with a dead state), {@link dev.quiesce.Revocable} (a resource revoked under its

@@ -1029,7 +1029,8 @@ class RwSemaphoreTest {
         assertThrows(IllegalStateException.class, () -> s.releaseExclusive(t));
         q.close();
         RwSemaphore other = RwSemaphore.create();
-        assertThrows(IllegalStateException.class, () -> other.releaseExclusive(next), "another semaphore's token");
+        assertThrows(IllegalStateException.class, () -> other.releaseExclusive(next),
+                "another semaphore's token, while that one has no writer");
         assertNotNull(other.tryAcquireShared());
     }
 

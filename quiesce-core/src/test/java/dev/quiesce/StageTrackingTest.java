@@ -14,15 +14,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.Test;
 
 /**
  * The stage form of {@link Held#closeOnCompletion}: what is held is released when the operation's
- * stage completes, before the returned future does, on the completing thread; a throwing or null
- * operation releases at once; a refused call changes nothing. Each case is checked on a permit, an
- * access and a read section, where the holder's own waiter (an exclusive acquire, {@code revoke()},
- * {@code synchronize()}) shows whether it is still held.
+ * stage completes, before the returned future does, on the completing thread (the calling thread
+ * for a stage already complete); a throwing or null operation releases at once; a refused call
+ * changes nothing. The release is checked on a permit, an access and a read section, each through
+ * its own waiter (an exclusive acquire, {@code revoke()}, {@code synchronize()}); the edge cases on
+ * a permit.
  */
 class StageTrackingTest {
 
@@ -51,6 +54,18 @@ class StageTrackingTest {
         completer.join();
         assertEquals("sent", result.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
         assertTrue(writerGotIn.get(DEADLINE_SECONDS, TimeUnit.SECONDS), "not released before the future completed");
+    }
+
+    @Test
+    void aStageAlreadyCompleteIsReleasedBeforeTheCallReturns() throws Exception {
+        RwSemaphore s = RwSemaphore.create("stage-done");
+        Permit p = s.tryAcquireShared();
+        CompletableFuture<String> result = p.closeOnCompletion(() -> CompletableFuture.completedFuture("x"));
+        assertTrue(result.isDone(), "the future of a completed stage is not complete");
+        Permit w = s.tryAcquireExclusive();
+        assertNotNull(w, "a completed stage left the permit held");
+        w.close();
+        assertEquals("x", result.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
     }
 
     @Test
@@ -90,6 +105,21 @@ class StageTrackingTest {
     }
 
     @Test
+    void aStageWhoseWhenCompleteThrowsReleasesAtOnce() {
+        RwSemaphore s = RwSemaphore.create("stage-broken");
+        Permit p = s.tryAcquireShared();
+        IllegalStateException refused = new IllegalStateException("this stage takes no actions");
+        CompletableFuture<String> broken = new CompletableFuture<>() {
+            @Override
+            public CompletableFuture<String> whenComplete(BiConsumer<? super String, ? super Throwable> action) {
+                throw refused;
+            }
+        };
+        assertSame(refused, assertThrows(IllegalStateException.class, () -> p.closeOnCompletion(() -> broken)));
+        assertNotNull(s.tryAcquireExclusive(), "a stage that took no action left the permit held for ever");
+    }
+
+    @Test
     void refusedCallsChangeNothingAndDoNotStartTheOperation() {
         RwSemaphore s = RwSemaphore.create("stage-refused");
         Permit p = s.tryAcquireShared();
@@ -107,6 +137,16 @@ class StageTrackingTest {
         Permit w = s.tryAcquireExclusive();
         assertNotNull(w, "the refused call on a closed handle changed the count");
         w.close();
+        Permit q = s.tryAcquireShared();
+        Permit moved = q.detach();
+        assertThrows(IllegalStateException.class, () -> q.closeOnCompletion(() -> {
+            started.set(true);
+            return CompletableFuture.completedFuture("x");
+        }));
+        assertFalse(started.get(), "the operation ran on a detached handle");
+        assertNull(s.tryAcquireExclusive(), "the refused call on a detached handle released the permit");
+        moved.close();
+        assertNotNull(s.tryAcquireExclusive(), "the permit was not released by its new handle");
     }
 
     @Test
@@ -123,18 +163,24 @@ class StageTrackingTest {
 
     @Test
     void anAccessKeepsRevokeWaitingUntilTheStageCompletes() throws Exception {
-        AtomicBoolean released = new AtomicBoolean();
-        Revocable<String> conn = Revocable.of("conn", "socket", r -> released.set(true));
+        AtomicReference<String> releasedOn = new AtomicReference<>();
+        Revocable<String> conn = Revocable.of("conn", "socket",
+                r -> releasedOn.set(Thread.currentThread().getName()));
         Access<String> a = conn.tryAccess();
         String resource = a.get();                         // before the hand-off
         CompletableFuture<String> op = new CompletableFuture<>();
         CompletableFuture<String> result = a.closeOnCompletion(() -> op.thenApply(v -> resource + ":" + v));
         assertFalse(conn.revoke(0, TimeUnit.SECONDS), "revoke() did not wait for the stage");
-        assertFalse(released.get());
-        op.complete("done");
+        assertNull(releasedOn.get());
+        // revoke() gave up: the release action runs in the last access's close, which the stage's
+        // completion does on the completing thread, before the future completes.
+        CompletableFuture<String> seen = result.thenApply(v -> releasedOn.get());
+        Thread completer = new Thread(() -> op.complete("done"), "completer");
+        completer.start();
+        completer.join();
         assertEquals("socket:done", result.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
+        assertEquals("completer", seen.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
         assertTrue(conn.revoke(DEADLINE_SECONDS, TimeUnit.SECONDS));
-        assertTrue(released.get());
     }
 
     @Test
@@ -142,6 +188,7 @@ class StageTrackingTest {
         Srcu srcu = Srcu.create("stage-section");
         CompletableFuture<Integer> op = new CompletableFuture<>();
         CompletableFuture<Integer> result = srcu.enter().closeOnCompletion(() -> op);
+        assertEquals(1, srcu.stats().sectionsOpen());
         assertFalse(srcu.synchronize(0, TimeUnit.SECONDS), "the grace period did not wait for the stage");
         op.complete(7);
         assertEquals(7, result.get(DEADLINE_SECONDS, TimeUnit.SECONDS));

@@ -260,8 +260,9 @@ final class Engine extends Tracker {
             if (strict) {
                 report(Report.Kind.UNBALANCED, "closed " + h.describe() + " on thread \"" + me.getName()
                         + "\", which neither acquired nor attached it"
-                        + (owner == null ? " (it was detached; attach() it on the closing thread first,"
-                                + " handle.attach().close(), as track() and closeOnCompletion() do)"
+                        + (owner == null ? " (no thread holds it: attach() it on the closing thread before"
+                                + " closing it, as in handle.attach().close(), which track() and"
+                                + " closeOnCompletion() do)"
                                 : " (thread \"" + owner.getName() + "\" holds it)")
                         + "\n  " + h.historyText());
             }
@@ -810,16 +811,17 @@ final class Engine extends Tracker {
         String mine = heldWord(held.cls.kind, held.mode);
         String same = "this is the same instance, " + instance + ", not two instances of one class"
                 + " (so LockClass.subclass does not apply): ";
+        String wait = added.what != null ? added.what : "this acquire";
+        if (held.unbound && !held.token) {                 // leaked(): its handle was collected
+            return same + "the thread would wait for its own " + mine + ", which leaked (its handle was"
+                    + " collected while open; the LEAK report names where it was taken), so nothing can"
+                    + " release it and " + wait + " cannot succeed — a self-deadlock; close a handle before"
+                    + " dropping it";
+        }
         if (held.mode == READ && added.toMode == READ) {
             return same + "a second shared acquire of it queues behind any writer that comes meanwhile, and that"
                     + " writer waits for the " + mine + " this thread holds — a deadlock as soon as a writer queues"
                     + " (shared acquires are not reentrant: use the " + mine + " already held)";
-        }
-        String wait = added.what != null ? added.what : "this acquire";
-        if (held.unbound && !held.token) {                 // leaked(): its handle was collected
-            return same + "the thread would wait for its own " + mine + ", whose handle was collected while"
-                    + " open (the LEAK report names it): nothing can end it now, so " + wait + " cannot"
-                    + " complete; close that handle before dropping it";
         }
         String fix = held.mode == READ_RECURSIVE ? "end the read section before " + wait
                 : "Revocable".equals(held.cls.kind) ? "close the access before " + wait

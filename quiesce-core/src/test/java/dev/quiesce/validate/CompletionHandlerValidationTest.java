@@ -93,6 +93,12 @@ class CompletionHandlerValidationTest {
         assertEquals(3, done.get(30, TimeUnit.SECONDS));
         assertEquals(before, Validator.foreignCloses());
         assertEquals(List.of(), reports);
+        // A stage already complete: released on the calling thread, inside the call.
+        CompletableFuture<Integer> now = sem.tryAcquireShared()
+                .closeOnCompletion(() -> CompletableFuture.completedFuture(4));
+        assertTrue(now.isDone());
+        assertEquals(before, Validator.foreignCloses());
+        assertEquals(List.of(), reports);
         sem.kill();
     }
 }

@@ -344,8 +344,8 @@ class RwSemaphoreValidationTest {
         List<Report> order = ofKind(Report.Kind.LOCK_ORDER);
         assertEquals(1, order.size(), () -> "reports: " + reports);
         String m = order.get(0).message();
-        assertTrue(m.contains("whose handle was collected while open (the LEAK report names it): nothing can end"
-                + " it now, so kill("), m);
+        assertTrue(m.contains("which leaked (its handle was collected while open; the LEAK report names where it"
+                + " was taken), so nothing can release it and kill("), m);
         assertFalse(m.contains("release the shared permit before"), m);
         assertTrue(m.contains("leakAPermit"), "the acquisition stack points at the leak: " + m);
     }

@@ -260,7 +260,7 @@ class SrcuValidationTest {
         assertEquals(1, unbalanced.size(), () -> "reports: " + reports);
         assertTrue(unbalanced.get(0).message().contains("detached"), unbalanced.get(0).message());
         // A newcomer's trial (2026-12-03): the report now says what a correct hand-off does.
-        assertTrue(unbalanced.get(0).message().contains("attach() it on the closing thread first,"
+        assertTrue(unbalanced.get(0).message().contains("attach() it on the closing thread before closing it, as in"
                 + " handle.attach().close()"), unbalanced.get(0).message());
         ReadSection attached = s.enter().detach();
         onThread("closer3", () -> attached.attach().close());

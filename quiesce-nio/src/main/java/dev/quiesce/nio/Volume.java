@@ -40,8 +40,8 @@ import java.util.function.Consumer;
 /**
  * A directory whose modifications are tracked from start to end — what a superblock is to a Linux
  * file system that waits for its writes in flight. Writes through a volume may end on another thread (the completion thread of an
- * {@link AsynchronousFileChannel}); {@link #syncFs()} waits for exactly the writes already in
- * flight without blocking new ones, {@link #freeze()} blocks new writes and drains old ones,
+ * {@link AsynchronousFileChannel}); {@link #syncFs()} waits for every write already in flight
+ * (one that starts meanwhile may be waited for too) without blocking new ones, {@link #freeze()} blocks new writes and drains old ones,
  * {@link #watch} registers a listener that no later modification escapes, and {@link #truncate}
  * waits for the file's in-flight async writes.
  *
@@ -326,9 +326,10 @@ public final class Volume implements Closeable {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Waits for every modification that started before this call to end (not for later ones), then
-     * forces to storage every file written since the last {@code syncFs()} — open or closed — and
-     * the directories whose entries changed. Modifications that begin meanwhile are not held up.
+     * Waits for every modification that started before this call to end (a later one may be waited
+     * for too, but no stream of later ones holds it up for ever), then forces to storage every file
+     * written since the last {@code syncFs()} — open or closed — and the directories whose entries
+     * changed. Modifications that begin meanwhile are not held up.
      *
      * <p>A file that was deleted, or moved away by something other than this volume, is skipped.
      * A file that could not be forced stays marked, so the next {@code syncFs()} tries it again.
