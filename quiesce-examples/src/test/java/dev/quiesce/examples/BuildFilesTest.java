@@ -68,7 +68,8 @@ class BuildFilesTest {
         List<String> published = publishedModules();
         List<Block> snippets = DocSamples.blocks(DocSamples.root().resolve("README.md")).stream()
                 .filter(b -> "dependency".equals(b.kind())).collect(Collectors.toList());
-        assertEquals(List.of("maven", "gradle"), snippets.stream().map(Block::argument).collect(Collectors.toList()));
+        assertEquals(List.of("maven", "maven-bom", "gradle"),
+                snippets.stream().map(Block::argument).collect(Collectors.toList()));
 
         String maven = snippets.get(0).text();
         assertEquals(version, projectVersion(maven), "the Maven snippet's version");
@@ -76,7 +77,14 @@ class BuildFilesTest {
         assertTrue(artifact.find() && published.contains(artifact.group(1)), maven);
         assertTrue(maven.contains("<groupId>dev.quiesce</groupId>"), maven);
 
-        String gradle = snippets.get(1).text();
+        String bomImport = snippets.get(1).text();
+        assertEquals(version, projectVersion(bomImport), "the BOM snippet's version");
+        for (String part : List.of("<dependencyManagement>", "<groupId>dev.quiesce</groupId>",
+                "<artifactId>quiesce-bom</artifactId>", "<type>pom</type>", "<scope>import</scope>")) {
+            assertTrue(bomImport.contains(part), "the BOM snippet lacks " + part + ": " + bomImport);
+        }
+
+        String gradle = snippets.get(2).text();
         Matcher coordinates = Pattern.compile("\"dev\\.quiesce:([^:\"]+):([^\"]+)\"").matcher(gradle);
         assertTrue(coordinates.find(), gradle);
         assertTrue(published.contains(coordinates.group(1)), gradle);
