@@ -300,6 +300,18 @@ class RwSemaphoreValidationTest {
         }
     }
 
+    /** Collects garbage until the validator has reported a leak (a generous deadline, then fails). */
+    private void awaitLeakReport() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ofKind(Report.Kind.LEAK).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("no leak report: " + reports);
+            }
+            System.gc();
+            Thread.sleep(10);                                     // polling after System.gc()
+        }
+    }
+
     private static void leakAPermit(RwSemaphore s) {
         s.tryAcquireShared();                                     // dropped while open
     }
@@ -309,14 +321,7 @@ class RwSemaphoreValidationTest {
         Validator.setEndLeakedSections(true);                     // applies to read sections only
         RwSemaphore s = RwSemaphore.create("leaked-permit");
         leakAPermit(s);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ofKind(Report.Kind.LEAK).isEmpty()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("no leak report: " + reports);
-            }
-            System.gc();
-            Thread.sleep(10);                                     // polling after System.gc()
-        }
+        awaitLeakReport();
         String text = ofKind(Report.Kind.LEAK).get(0).message();
         assertTrue(text.contains("leakAPermit"), text);
         assertTrue(text.contains("no writer can acquire it again"), text);
@@ -332,14 +337,7 @@ class RwSemaphoreValidationTest {
     void aWaitForAPermitThisThreadLeakedSaysItLeaked() throws Exception {
         RwSemaphore s = RwSemaphore.create("leaked-then-killed");
         leakAPermit(s);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ofKind(Report.Kind.LEAK).isEmpty()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("no leak report: " + reports);
-            }
-            System.gc();
-            Thread.sleep(10);                                     // polling after System.gc()
-        }
+        awaitLeakReport();
         assertFalse(s.kill(0, TimeUnit.SECONDS), "the leaked permit still blocks kill()");
         List<Report> order = ofKind(Report.Kind.LOCK_ORDER);
         assertEquals(1, order.size(), () -> "reports: " + reports);
@@ -354,14 +352,7 @@ class RwSemaphoreValidationTest {
     void leakedAccessesOfARevocableAreReported() throws Exception {
         Revocable<String> conn = Revocable.of("socket", "resource", x -> { });
         leakAnAccess(conn);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ofKind(Report.Kind.LEAK).isEmpty()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("no leak report: " + reports);
-            }
-            System.gc();
-            Thread.sleep(10);
-        }
+        awaitLeakReport();
         String m = ofKind(Report.Kind.LEAK).get(0).message();
         assertTrue(m.contains("leakAnAccess"), m);
         // Issue 11: in the words of a revocable, not of the semaphore inside it.
