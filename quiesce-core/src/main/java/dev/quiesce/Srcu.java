@@ -1212,7 +1212,9 @@ public final class Srcu extends SrcuPadMid implements AutoCloseable {
             misuseReportedFor = gp;
             report(Report.Kind.MISUSE, "index " + idx + " has " + excess + " more section end(s) than "
                     + "begins: a token was released twice (upRead/readUnlock of the same token). "
-                    + "Grace periods cannot complete on this index; the domain does not guess.", null);
+                    + "Grace periods cannot complete on this index; the domain does not guess. To find the"
+                    + " second end: a ReadSection (enter()) throws at the call that closes it twice, and"
+                    + " -Ddev.quiesce.validate=true reports a readUnlock on a thread that holds no section.", null);
         }
     }
 

@@ -1076,6 +1076,9 @@ class SrcuTest {
         awaitCondition("a MISUSE report", () -> !reports.isEmpty());
         assertEquals(Report.Kind.MISUSE, reports.get(0).kind());
         assertEquals("misuse", reports.get(0).source());
+        // A newcomer's trial (2026-12-03): the report now says how to find the second end.
+        assertTrue(reports.get(0).message().contains("a ReadSection (enter()) throws at the call that closes it"
+                + " twice"), reports.get(0).message());
         assertThrows(IllegalStateException.class, srcu::close);
     }
 
